@@ -1,0 +1,1 @@
+"""The Alembic script directory (`env.py`, `versions/`) and the runner that drives it."""

@@ -1,0 +1,38 @@
+"""Alembic's entry point: runs the revision scripts on the connection the runner hands over.
+
+Online, `config.attributes["connection"]` is always set by `migrations.runner`; offline (--sql),
+`config.attributes["dialect"]` names the database whose SQL is written.
+"""
+
+from alembic import context
+from sqlalchemy.schema import CreateTable
+
+from migrations import base_schema
+from migrations.progress import on_version_apply
+
+config = context.config
+render_as_batch = bool(config.attributes.get("render_as_batch", False))
+report = on_version_apply(config.attributes.get("progress"))
+
+if context.is_offline_mode():
+    context.configure(
+        dialect_name=config.attributes["dialect"],
+        literal_binds=True,
+        render_as_batch=render_as_batch,
+        transaction_per_migration=True,
+        on_version_apply=report,
+    )
+    with context.begin_transaction():
+        if config.attributes.get("include_base"):
+            for table in base_schema.metadata.sorted_tables:
+                context.execute(CreateTable(table))
+        context.run_migrations()
+else:
+    context.configure(
+        connection=config.attributes["connection"],
+        render_as_batch=render_as_batch,
+        transaction_per_migration=True,
+        on_version_apply=report,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

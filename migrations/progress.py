@@ -1,0 +1,30 @@
+"""Reporting each applied revision with how long it took."""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+Progress = Callable[[str], None]
+
+
+def on_version_apply(progress: Progress | None) -> Callable[..., None]:
+    """An Alembic `on_version_apply` callback printing `<rev> <message> <seconds>` per step."""
+    started = [time.perf_counter()]
+
+    def report(*, step: Any, **_: Any) -> None:
+        now = time.perf_counter()
+        if progress is not None:
+            direction = "upgraded to" if step.is_upgrade else "downgraded from"
+            revision = step.up_revision_id if step.is_upgrade else step.down_revision_ids
+            progress(
+                f"{direction} {_one(revision)} ({step.up_revision.doc}) in {now - started[0]:.2f} s"
+            )
+        started[0] = now
+
+    return report
+
+
+def _one(revision: Any) -> str:
+    if isinstance(revision, tuple | list):
+        return ", ".join(revision) or "base"
+    return str(revision)

@@ -1,0 +1,69 @@
+"""The `backend` fixture: a fresh, empty database per test module on each available backend."""
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from compat.databases import create_database, drop_database
+from tests.backends import BACKENDS, server_for
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--backend") or list(BACKENDS)
+        metafunc.parametrize("backend", chosen, indirect=True, scope="module")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        choices=BACKENDS,
+        help="Run backend tests only on this backend (repeatable).",
+    )
+
+
+@pytest.fixture(scope="module")
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The URI of a new, empty database for this module; dropped afterwards."""
+    name: str = request.param
+    if name == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'store.db'}"
+        return
+    server = server_for(name)
+    if server.url is None:
+        pytest.skip(server.skip_reason)
+    database = database_name(request.module.__name__)
+    url = create_database(server.url, database)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        drop_database(server.url, database)
+
+
+def database_name(module: str) -> str:
+    """A short unique database name for a test module, valid on every server."""
+    stem = re.sub(r"[^a-z0-9]", "_", module.rsplit(".", 1)[-1].lower())[:30]
+    return f"ts_{stem}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def fresh_backend(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database for one test, on the same server as `backend`."""
+    if backend.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    server_url = make_url(backend)
+    database = database_name(request.node.name)
+    url = create_database(server_url, database)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        drop_database(server_url, database)

@@ -1,0 +1,23 @@
+"""MLflow 3.1.4 as the reference: bring a database to a revision the way MLflow does.
+
+Only the mlflow-compat environment has MLflow; the product never imports it.
+"""
+
+from alembic import command
+from sqlalchemy import create_engine
+
+
+def mlflow_upgrade(uri: str, revision: str = "heads") -> None:
+    """Create MLflow's base tables if absent, then walk MLflow's own chain to `revision`."""
+    from mlflow.store.db.utils import _get_alembic_config
+    from mlflow.store.tracking.dbmodels.initial_models import Base as InitialBase
+
+    engine = create_engine(uri)
+    try:
+        InitialBase.metadata.create_all(engine)
+        config = _get_alembic_config(uri)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
