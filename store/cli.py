@@ -92,3 +92,7 @@ def history() -> None:
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
         click.echo(f"{script.revision}  {script.doc}{marker}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,15 @@ from tests.backends import BACKENDS, server_for
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each backend test on every backend chosen with --backend (default: all).
+
+    `@pytest.mark.backends("mysql", ...)` narrows a test to the backends a behaviour belongs to.
+    """
     if "backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--backend") or list(BACKENDS)
+        marker = metafunc.definition.get_closest_marker("backends")
+        if marker is not None:
+            chosen = [name for name in chosen if name in marker.args]
         metafunc.parametrize("backend", chosen, indirect=True, scope="module")
 
 
