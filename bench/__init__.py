@@ -1,0 +1,1 @@
+"""Benchmarks that compare trackstore with MLflow 3.1.4 on the same data in the same run."""

@@ -1,0 +1,178 @@
+"""Upgrading a large old database (451aebb31d03) to head: trackstore against MLflow 3.1.4.
+
+Both tools get an identical database — same deterministic rows — on the same server in the same
+run; the benchmark prints each one's time, the ratio, and whether every table ends identical.
+Run it where MLflow 3.1.4 is installed (`tox -e bench -- migration_bench ...`).
+"""
+
+import argparse
+import math
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from compat import make_engine
+from compat.databases import create_database, drop_database
+from migrations import runner
+
+START = "451aebb31d03"
+KEYS = ("loss", "accuracy", "lr", "val_loss", "val_accuracy")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--server", help="server URL (postgresql/mysql); default SQLite files")
+    parser.add_argument("--runs", type=int, default=5000)
+    parser.add_argument("--params-per-run", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=40, help="steps per metric key and run")
+    args = parser.parse_args()
+    with TwoDatabases(args.server) as (ours, theirs):
+        for uri in (ours, theirs):
+            build(uri, args.runs, args.params_per_run, args.steps)
+        trackstore_s = timed(lambda: runner.upgrade(make_engine(ours), "head"))
+        mlflow_s = timed(lambda: mlflow_upgrade(theirs))
+        same = same_rows(ours, theirs)
+    rows = args.runs * len(KEYS) * args.steps
+    print(
+        f"metric rows {rows:,}: trackstore {trackstore_s:.1f} s, MLflow 3.1.4 {mlflow_s:.1f} s, "
+        f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}"
+    )
+
+
+def mlflow_upgrade(uri: str) -> None:
+    from tests.mlflow_compat.reference import mlflow_upgrade as upgrade
+
+    upgrade(uri, "heads")
+
+
+def timed(work: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+class TwoDatabases:
+    """Two empty databases, as SQLite files or on `server`; dropped on exit."""
+
+    def __init__(self, server: str | None) -> None:
+        self.server = make_url(server) if server else None
+        self.names = [f"ts_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+
+    def __enter__(self) -> tuple[str, str]:
+        if self.server is None:
+            self.folder = tempfile.TemporaryDirectory()
+            ours, theirs = (f"sqlite:///{Path(self.folder.name) / n}.db" for n in self.names)
+            return ours, theirs
+        urls = [create_database(self.server, name) for name in self.names]
+        return urls[0].render_as_string(False), urls[1].render_as_string(False)
+
+    def __exit__(self, *_: object) -> None:
+        if self.server is None:
+            self.folder.cleanup()
+        else:
+            for name in self.names:
+                drop_database(self.server, name)
+
+
+def build(uri: str, runs: int, params_per_run: int, steps: int) -> None:
+    """A database at 451aebb31d03 filled with the same pseudo-random rows every time."""
+    engine = make_engine(uri)
+    runner.upgrade(engine, START)
+    tables = MetaData()
+    tables.reflect(engine)
+    rng = random.Random(42)
+    run_ids = [uuid.UUID(int=rng.getrandbits(128)).hex for _ in range(runs)]
+    with engine.begin() as connection:
+        connection.execute(
+            tables.tables["experiments"].insert(),
+            [
+                {
+                    "experiment_id": e,
+                    "name": f"exp-{e}",
+                    "artifact_location": f"/a/{e}",
+                    "lifecycle_stage": "active",
+                }
+                for e in range(5)
+            ],
+        )
+        connection.execute(
+            tables.tables["runs"].insert(),
+            [
+                {
+                    "run_uuid": r,
+                    "name": f"run-{i}",
+                    "source_type": "LOCAL",
+                    "source_name": "x.py",
+                    "entry_point_name": "main",
+                    "user_id": f"user{i % 7}",
+                    "status": "FINISHED",
+                    "start_time": 1_600_000_000_000 + i,
+                    "end_time": None,
+                    "source_version": "abc",
+                    "lifecycle_stage": "active",
+                    "artifact_uri": f"/a/{r}",
+                    "experiment_id": i % 5,
+                }
+                for i, r in enumerate(run_ids)
+            ],
+        )
+        insert_chunks(connection, tables.tables["params"], params(run_ids, params_per_run))
+        insert_chunks(connection, tables.tables["metrics"], metrics(run_ids, steps, rng))
+    engine.dispose()
+
+
+def params(run_ids: list[str], per_run: int) -> Iterator[dict[str, object]]:
+    for run in run_ids:
+        for p in range(per_run):
+            yield {"key": f"param_{p}", "value": f"value-{p}-{run[:6]}", "run_uuid": run}
+
+
+def metrics(run_ids: list[str], steps: int, rng: random.Random) -> Iterator[dict[str, object]]:
+    """Metrics whose latest value needs every tie-break: equal steps, timestamps and values."""
+    for run in run_ids:
+        for key in KEYS:
+            for step in range(steps):
+                timestamp = 1_600_000_000_000 + (step // 2) * 1000
+                yield {
+                    "key": key,
+                    "value": round(math.sin(step) + rng.random(), 6),
+                    "timestamp": timestamp,
+                    "step": step // 2 if key == "lr" else step,
+                    "run_uuid": run,
+                }
+
+
+def insert_chunks(connection: Connection, table: Table, rows: Iterator[dict[str, object]]) -> None:
+    chunk: list[dict[str, object]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == 10_000:
+            connection.execute(table.insert(), chunk)
+            chunk = []
+    if chunk:
+        connection.execute(table.insert(), chunk)
+
+
+def same_rows(ours: str, theirs: str) -> bool:
+    """True when every table holds the same rows in both databases."""
+    return table_rows(make_engine(ours)) == table_rows(make_engine(theirs))
+
+
+def table_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for name, table in tables.tables.items()
+        }
+
+
+if __name__ == "__main__":
+    main()
