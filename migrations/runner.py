@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for
 from migrations import base_schema
+from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
@@ -70,17 +71,19 @@ def upgrade(
     revision: str = "head",
     progress: Progress | None = None,
     fresh: FreshCreate | None = None,
+    lock_wait: float | None = None,
 ) -> None:
-    """Bring the database to `revision`.
+    """Bring the database to `revision`, under the migration lock (see `migrations.lock`).
 
     An empty database gets the base tables first and then walks the chain; when the target is
     head and `fresh` is given, it is instead created by `fresh` and stamped, in one transaction.
+    Emptiness is judged under the lock, so a waiting process finds the winner's work.
     """
     target = _resolve(revision)
-    with engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         if is_empty(connection):
-            if fresh is not None and target == head_revision():
+            if fresh is not None and target in ("head", head_revision()):
                 _create_fresh(connection, fresh, progress)
                 return
             with connection.begin():
@@ -88,10 +91,12 @@ def upgrade(
         _run(connection, "upgrade", target, progress)
 
 
-def downgrade(engine: Engine, revision: str, progress: Progress | None = None) -> None:
-    """Bring the database down to `revision` (refusing lossy steps, see the revisions)."""
+def downgrade(
+    engine: Engine, revision: str, progress: Progress | None = None, lock_wait: float | None = None
+) -> None:
+    """Bring the database down to `revision` under the migration lock (refusing lossy steps)."""
     target = _resolve(revision)
-    with engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         _run(connection, "downgrade", target, progress)
 

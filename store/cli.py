@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from compat import TrackstoreError, make_engine
 from compat.urls import mask_text
 from migrations import runner
+from migrations.lock import WAIT_VARIABLE
 from store import models
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,22 +59,35 @@ def db() -> None:
     """Create, migrate and inspect a database."""
 
 
+def lock_timeout_option(func: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        type=float,
+        envvar=WAIT_VARIABLE,
+        help=f"Seconds to wait for another upgrade to finish [env {WAIT_VARIABLE}; default 3600].",
+    )(func)
+
+
 @db.command()
 @uri_argument
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
+@lock_timeout_option
 @user_errors
-def upgrade(uri: str, revision: str) -> None:
+def upgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
     """Upgrade the database at URI (an empty one is created)."""
-    runner.upgrade(make_engine(uri), revision, progress=echo, fresh=models.create_all)
+    runner.upgrade(
+        make_engine(uri), revision, progress=echo, fresh=models.create_all, lock_wait=lock_timeout
+    )
 
 
 @db.command()
 @uri_argument
 @click.argument("revision")
+@lock_timeout_option
 @user_errors
-def downgrade(uri: str, revision: str) -> None:
+def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
     """Downgrade the database at URI to REVISION."""
-    runner.downgrade(make_engine(uri), revision, progress=echo)
+    runner.downgrade(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
 
 
 @db.command()

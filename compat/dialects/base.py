@@ -4,14 +4,20 @@ Callers ask a flag (`dialect.transactional_ddl`) or call a method; they never co
 dialect names. Each subclass overrides only what differs from these defaults.
 """
 
-from collections.abc import Mapping
+import os
+import socket
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from sqlalchemy import Text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.types import TypeEngine
 
 from compat.errors import TrackstoreError
 
 _REGISTRY: dict[str, type["Dialect"]] = {}
+LOCK_POLL_SECONDS = 0.5
 
 
 class Dialect:
@@ -37,6 +43,12 @@ class Dialect:
     max_bind_params: ClassVar[int] = 30000
     # LIMIT/OFFSET paging needs an ORDER BY to be valid SQL.
     paging_needs_order_by: ClassVar[bool] = False
+    # A column DEFAULT is a constraint of its own that must be dropped before the column.
+    defaults_are_constraints: ClassVar[bool] = False
+    # Plain TEXT holds at most 64 KiB, so large documents need `large_text_type()`.
+    small_text: ClassVar[bool] = False
+    # Options for the SQLAlchemy dialect that writes offline (--sql) scripts without a server.
+    offline_options: ClassVar[Mapping[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -72,6 +84,48 @@ class Dialect:
         return any(text in lowered for text in self.permanent_error_texts)
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ()
+
+    def large_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents that may exceed 64 KiB."""
+        return Text()
+
+    def drop_unnamed_foreign_key_sql(
+        self, table: str, columns: Sequence[str], referred_table: str
+    ) -> list[str]:
+        """Offline SQL dropping the foreign key from `table` that the database named itself."""
+        return [f"ALTER TABLE {table} DROP CONSTRAINT {table}_{'_'.join(columns)}_fkey"]
+
+    def acquire_migration_lock(self, connection: Connection, wait_seconds: float) -> bool:
+        """Take the database's migration lock for `connection`'s session, waiting at most
+        `wait_seconds`; False when another session still holds it then.
+
+        The lock belongs to the session, not a transaction, so the server frees it when the
+        holder's connection ends, even if its host dies part-way.
+        """
+        deadline = time.monotonic() + wait_seconds
+        while not self.try_migration_lock(connection):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(LOCK_POLL_SECONDS, remaining))
+        return True
+
+    def try_migration_lock(self, connection: Connection) -> bool:
+        """Take the migration lock now if it is free (see `lock_method`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no migration lock")
+
+    def release_migration_lock(self, connection: Connection) -> None:
+        """Give back the lock that `try_migration_lock` took on `connection`."""
+        raise NotImplementedError(f"{type(self).__name__} has no migration lock")
+
+    def migration_lock_holder(self, connection: Connection) -> str | None:
+        """Who holds the migration lock, as far as the database can tell (None: it cannot)."""
+        return None
+
+
+def lock_owner_label() -> str:
+    """How this process names itself to the database while it holds the migration lock."""
+    return f"trackstore migration on {socket.gethostname()} pid {os.getpid()}"
 
 
 def dialect_for(name: str) -> Dialect:

@@ -1,15 +1,17 @@
 """Microsoft SQL Server through pyodbc, with Microsoft's ODBC driver or FreeTDS."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Connection
 
 from compat.dialects.base import Dialect
 
 # Tried in this order when the URL names no driver; the first one installed is used.
 PREFERRED_DRIVERS = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
 DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
+# sp_getapplock's resource: scoped to the current database by SQL Server itself.
+MIGRATION_LOCK_RESOURCE = "trackstore_migration"
 
 
 class MSSQL(Dialect):
@@ -21,6 +23,9 @@ class MSSQL(Dialect):
     max_bind_params = 2000
     paging_needs_order_by = True
     admin_database = "master"
+    defaults_are_constraints = True
+    # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
+    offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
@@ -44,6 +49,54 @@ class MSSQL(Dialect):
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         return {"fast_executemany": True} if url.get_driver_name() == "pyodbc" else {}
+
+    def try_migration_lock(self, connection: Connection) -> bool:
+        result = connection.exec_driver_sql(
+            "SET NOCOUNT ON; DECLARE @result int; "
+            f"EXEC @result = sp_getapplock @Resource = '{MIGRATION_LOCK_RESOURCE}', "
+            "@LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; "
+            "SELECT @result"
+        ).scalar()
+        connection.commit()
+        return result is not None and int(result) >= 0
+
+    def release_migration_lock(self, connection: Connection) -> None:
+        connection.exec_driver_sql(
+            f"EXEC sp_releaseapplock @Resource = '{MIGRATION_LOCK_RESOURCE}', "
+            "@LockOwner = 'Session'"
+        )
+        connection.commit()
+
+    def migration_lock_holder(self, connection: Connection) -> str | None:
+        row = connection.exec_driver_sql(
+            "SELECT s.session_id, c.client_net_address, s.host_name, s.program_name "
+            "FROM sys.dm_tran_locks l "
+            "JOIN sys.dm_exec_sessions s ON s.session_id = l.request_session_id "
+            "LEFT JOIN sys.dm_exec_connections c ON c.session_id = s.session_id "
+            "WHERE l.resource_type = 'APPLICATION' AND l.request_status = 'GRANT' "
+            "AND l.resource_database_id = DB_ID() "
+            f"AND l.resource_description LIKE '%{MIGRATION_LOCK_RESOURCE}%'"
+        ).first()
+        connection.commit()
+        if row is None:
+            return None
+        session, address, host, program = row
+        return f"SQL Server session {session} from {address or host} ({program or 'no program'})"
+
+    def drop_unnamed_foreign_key_sql(
+        self, table: str, columns: Sequence[str], referred_table: str
+    ) -> list[str]:
+        """The name is looked up when the script runs: SQL Server makes up a random suffix."""
+        return [
+            "DECLARE @fk sysname = (SELECT fk.name FROM sys.foreign_keys fk "
+            "JOIN sys.foreign_key_columns c ON c.constraint_object_id = fk.object_id "
+            f"WHERE fk.parent_object_id = OBJECT_ID('{table}') "
+            f"AND fk.referenced_object_id = OBJECT_ID('{referred_table}') "
+            f"AND COL_NAME(c.parent_object_id, c.parent_column_id) = '{columns[0]}'); "
+            "DECLARE @drop_fk nvarchar(max) = "
+            f"N'ALTER TABLE {table} DROP CONSTRAINT ' + QUOTENAME(@fk); "
+            "EXEC sp_executesql @drop_fk"
+        ]
 
 
 def installed_driver() -> str:

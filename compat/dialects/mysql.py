@@ -1,11 +1,19 @@
 """MySQL and MariaDB: no transactional DDL, case-insensitive equality, SSL settings."""
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy.engine import URL
+from sqlalchemy import text
+from sqlalchemy.dialects.mysql import MEDIUMTEXT
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect
+
+# GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
+LOCK_NAME_PREFIX = "trackstore_migration."
+LOCK_NAME_LIMIT = 64
 
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
@@ -25,7 +33,25 @@ class MySQL(Dialect):
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"
     max_bind_params = 65535
+    small_text = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+
+    def large_text_type(self) -> TypeEngine[Any]:
+        return MEDIUMTEXT()
+
+    def drop_unnamed_foreign_key_sql(
+        self, table: str, columns: Sequence[str], referred_table: str
+    ) -> list[str]:
+        """The name is looked up when the script runs (it is `<table>_ibfk_<n>`, n unknown)."""
+        return [
+            "SET @fk = (SELECT constraint_name FROM information_schema.key_column_usage "
+            f"WHERE table_schema = DATABASE() AND table_name = '{table}' "
+            f"AND column_name = '{columns[0]}' AND referenced_table_name = '{referred_table}')",
+            f"SET @drop_fk = CONCAT('ALTER TABLE {table} DROP FOREIGN KEY `', @fk, '`')",
+            "PREPARE drop_fk FROM @drop_fk",
+            "EXECUTE drop_fk",
+            "DEALLOCATE PREPARE drop_fk",
+        ]
 
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"
@@ -33,3 +59,41 @@ class MySQL(Dialect):
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         ssl = {arg: env[var] for var, arg in SSL_VARIABLES.items() if env.get(var)}
         return {"connect_args": ssl} if ssl else {}
+
+    def try_migration_lock(self, connection: Connection) -> bool:
+        taken = connection.execute(
+            text("SELECT GET_LOCK(:name, 0)"), {"name": migration_lock_name(connection)}
+        ).scalar()
+        connection.commit()
+        return taken == 1
+
+    def release_migration_lock(self, connection: Connection) -> None:
+        connection.execute(
+            text("SELECT RELEASE_LOCK(:name)"), {"name": migration_lock_name(connection)}
+        )
+        connection.commit()
+
+    def migration_lock_holder(self, connection: Connection) -> str | None:
+        holder = connection.execute(
+            text("SELECT IS_USED_LOCK(:name)"), {"name": migration_lock_name(connection)}
+        ).scalar()
+        if holder is None:
+            connection.commit()
+            return None
+        row = connection.execute(
+            text("SELECT HOST, USER FROM information_schema.PROCESSLIST WHERE ID = :id"),
+            {"id": holder},
+        ).first()
+        connection.commit()
+        if row is None:
+            return f"MySQL connection {holder} (grant PROCESS to see its host)"
+        return f"MySQL connection {holder} from {row[0]} (user {row[1]})"
+
+
+def migration_lock_name(connection: Connection) -> str:
+    """The GET_LOCK name of the current database's migration lock."""
+    database = str(connection.execute(text("SELECT DATABASE()")).scalar())
+    name = LOCK_NAME_PREFIX + database
+    if len(name) > LOCK_NAME_LIMIT:
+        name = LOCK_NAME_PREFIX + hashlib.sha256(database.encode()).hexdigest()[:40]
+    return name

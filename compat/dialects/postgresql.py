@@ -3,9 +3,14 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from sqlalchemy.engine import URL
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Connection
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, lock_owner_label
+
+# The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
+# as classid 0, objid MIGRATION_LOCK_KEY.
+MIGRATION_LOCK_KEY = 0x74726B73
 
 
 class PostgreSQL(Dialect):
@@ -26,3 +31,40 @@ class PostgreSQL(Dialect):
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
+
+    def try_migration_lock(self, connection: Connection) -> bool:
+        taken = bool(
+            connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            ).scalar()
+        )
+        if taken:
+            connection.execute(
+                text("SELECT set_config('application_name', :name, false)"),
+                {"name": lock_owner_label()},
+            )
+        connection.commit()
+        return taken
+
+    def release_migration_lock(self, connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.execute(text("SELECT set_config('application_name', '', false)"))
+        connection.commit()
+
+    def migration_lock_holder(self, connection: Connection) -> str | None:
+        row = connection.execute(
+            text(
+                "SELECT a.pid, host(a.client_addr), a.application_name FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 "
+                "AND l.objid = :key AND l.objsubid = 1 "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"key": MIGRATION_LOCK_KEY},
+        ).first()
+        connection.commit()
+        if row is None:
+            return None
+        pid, address, application = row
+        where = f"from {address}" if address else "over a local socket"
+        return f"PostgreSQL backend pid {pid} {where} ({application or 'no application name'})"

@@ -1,5 +1,6 @@
 """SQLite: the embedded default, one file per store."""
 
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -8,9 +9,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATING_OPTION = "trackstore_migrating"
+LOCK_FILE_SUFFIX = ".migration-lock"
+LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
 class SQLite(Dialect):
@@ -58,8 +62,47 @@ class SQLite(Dialect):
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("unable to open database file",)
 
+    def try_migration_lock(self, connection: Connection) -> bool:
+        """BEGIN EXCLUSIVE on a dedicated connection to a small file beside the database.
+
+        Locking the database file itself would shut out the migration's own connection; the
+        side file is locked by the operating system for as long as the holder lives.
+        """
+        path = migration_lock_file(connection.engine.url)
+        if path is None:
+            return True
+        holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError as exc:
+            holder.close()
+            if "locked" in str(exc):
+                return False
+            raise TrackstoreError(
+                f"Cannot use the migration lock file {path} ({exc}); make its folder writable."
+            ) from None
+        connection.info[LOCK_INFO_KEY] = holder
+        return True
+
+    def release_migration_lock(self, connection: Connection) -> None:
+        holder = connection.info.pop(LOCK_INFO_KEY, None)
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    def migration_lock_holder(self, connection: Connection) -> str | None:
+        path = migration_lock_file(connection.engine.url)
+        return f"another process on this host (lock file {path})"
+
 
 def is_file_database(url: URL) -> bool:
     """True for a SQLite URL naming a file (not memory, not a `file:` URI with mode=memory)."""
     database = url.database or ""
     return database not in ("", ":memory:") and "mode=memory" not in database
+
+
+def migration_lock_file(url: URL) -> Path | None:
+    """The side file whose exclusive lock is the migration lock; None for a memory database."""
+    if not is_file_database(url):
+        return None
+    return Path(f"{Path(url.database or '').expanduser()}{LOCK_FILE_SUFFIX}")

@@ -1,0 +1,73 @@
+"""One upgrader at a time per database, across hosts: the migration lock.
+
+Every upgrade and downgrade runs under it. A second process waits for the first to finish,
+then reads the revision afresh, so eight containers starting at once leave one schema behind.
+"""
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from compat import Dialect, TrackstoreError, dialect_for, mask_url
+from migrations.progress import Progress
+
+log = logging.getLogger(__name__)
+
+WAIT_VARIABLE = "TRACKSTORE_LOCK_TIMEOUT"
+# Long enough for another host to finish a slow upgrade (hours of metrics on MariaDB).
+DEFAULT_WAIT_SECONDS = 3600.0
+
+
+def lock_wait_seconds(wait_seconds: float | None, env: Mapping[str, str] | None = None) -> float:
+    """`wait_seconds`, else TRACKSTORE_LOCK_TIMEOUT, else one hour."""
+    if wait_seconds is not None:
+        return wait_seconds
+    value = (os.environ if env is None else env).get(WAIT_VARIABLE)
+    if not value:
+        return DEFAULT_WAIT_SECONDS
+    try:
+        return float(value)
+    except ValueError:
+        raise TrackstoreError(
+            f"{WAIT_VARIABLE} is '{value}'; set it to a number of seconds."
+        ) from None
+
+
+@contextmanager
+def migration_lock(
+    engine: Engine, wait_seconds: float | None = None, progress: Progress | None = None
+) -> Iterator[None]:
+    """Hold the migration lock of `engine`'s database for the body, on a connection of its own.
+
+    Says who holds it while waiting; gives up after `wait_seconds` (see `lock_wait_seconds`).
+    """
+    wait = lock_wait_seconds(wait_seconds)
+    dialect = dialect_for(engine.dialect.name)
+    with engine.connect() as connection:
+        if not dialect.acquire_migration_lock(connection, 0):
+            holder = dialect.migration_lock_holder(connection) or "another session"
+            if progress is not None:
+                progress(f"waiting up to {wait:g} s for the migration lock, held by {holder}")
+            if not dialect.acquire_migration_lock(connection, wait):
+                holder = dialect.migration_lock_holder(connection) or holder
+                raise TrackstoreError(
+                    f"Another upgrade or downgrade of {mask_url(engine.url)} still holds the "
+                    f"migration lock after {wait:g} s ({holder}); let it finish and run again, "
+                    f"or wait longer with --lock-timeout or {WAIT_VARIABLE}."
+                )
+        try:
+            yield
+        finally:
+            _release(dialect, connection)
+
+
+def _release(dialect: Dialect, connection: Connection) -> None:
+    """Give the lock back; if the session is already gone, the server has freed it."""
+    try:
+        dialect.release_migration_lock(connection)
+    except DBAPIError as exc:
+        log.warning("The migration lock session ended early (%s); the server freed the lock.", exc)
