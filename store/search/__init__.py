@@ -1,0 +1,27 @@
+"""Search filters and order_by clauses: one parser for every store, driven by a Grammar.
+
+`parse_filter` and `parse_order_by` turn text into `Comparison` and `OrderBy` values checked
+against a store's `Grammar`; `sql.compare` turns a comparison into a SQLAlchemy condition.
+`runs` and `experiments` hold the tracking store's grammars and translators.
+"""
+
+from store.search.grammar import Entity, Field, Grammar, ValueKind
+from store.search.parser import (
+    Comparison,
+    OrderBy,
+    parse_filter,
+    parse_order_by,
+    parse_order_by_list,
+)
+
+__all__ = [
+    "Comparison",
+    "Entity",
+    "Field",
+    "Grammar",
+    "OrderBy",
+    "ValueKind",
+    "parse_filter",
+    "parse_order_by",
+    "parse_order_by_list",
+]
