@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from compat.errors import TrackstoreError
@@ -88,6 +89,12 @@ class Dialect:
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
+
+    def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
+        not (see `case_sensitive_equality`); callers keep the plain comparison beside it so
+        indexes still serve the search."""
+        return column
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
 
@@ -12,6 +13,8 @@ PREFERRED_DRIVERS = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Se
 DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
 # sp_getapplock's resource: scoped to the current database by SQL Server itself.
 MIGRATION_LOCK_RESOURCE = "trackstore_migration"
+# Same code page as the default SQL_Latin1_General_CP1_CI_AS, but case- and accent-sensitive.
+CASE_SENSITIVE_COLLATION = "Latin1_General_100_CS_AS_KS_WS"
 
 
 class MSSQL(Dialect):
@@ -22,11 +25,15 @@ class MSSQL(Dialect):
     backup_method = "backup_database"
     max_bind_params = 2000
     paging_needs_order_by = True
+    case_sensitive_equality = False
     admin_database = "master"
     defaults_are_constraints = True
     # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
     offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")
+
+    def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column.collate(CASE_SENSITIVE_COLLATION)
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         if url.get_driver_name() != "pyodbc" or "odbc_connect" in url.query:

@@ -4,9 +4,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import text
-from sqlalchemy.dialects.mysql import MEDIUMTEXT
+from sqlalchemy import cast, text, type_coerce
+from sqlalchemy.dialects.mysql import BINARY, MEDIUMTEXT
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect
@@ -35,6 +36,9 @@ class MySQL(Dialect):
     max_bind_params = 65535
     small_text = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+
+    def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return type_coerce(cast(column, BINARY), column.type)
 
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()

@@ -38,7 +38,8 @@ class SQLite(Dialect):
 
         pysqlite's own transaction handling leaves DDL outside any transaction, so BEGIN is
         emitted here instead. Foreign keys are switched off for migration connections, because
-        copying a table to alter it would otherwise cascade its deletes.
+        copying a table to alter it would otherwise cascade its deletes. LIKE is made
+        case-sensitive, as MLflow's store makes it, so searches match alike on every database.
         """
         wal = is_file_database(engine.url)
 
@@ -47,6 +48,7 @@ class SQLite(Dialect):
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA case_sensitive_like = ON")
             if wal:
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.close()
