@@ -46,6 +46,8 @@ class Dialect:
     paging_needs_order_by: ClassVar[bool] = False
     # A column DEFAULT is a constraint of its own that must be dropped before the column.
     defaults_are_constraints: ClassVar[bool] = False
+    # Every foreign key needs an index on its columns; the engine makes one if none exists.
+    foreign_keys_need_index: ClassVar[bool] = False
     # Plain TEXT holds at most 64 KiB, so large documents need `large_text_type()`.
     small_text: ClassVar[bool] = False
     # Options for the SQLAlchemy dialect that writes offline (--sql) scripts without a server.

@@ -34,6 +34,7 @@ class MySQL(Dialect):
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"
     max_bind_params = 65535
+    foreign_keys_need_index = True
     small_text = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
 

@@ -1,0 +1,267 @@
+"""Schema steps for revision scripts that run the same on every database, online and offline.
+
+MySQL and MariaDB commit each DDL statement on its own, so a revision that fails part-way
+leaves its first steps done while the recorded revision stays put. Every step here looks at the
+live schema first and skips what is already there, which makes rerunning the revision finish
+the job. Offline (`--sql`) there is nothing to look at, so every step is written out.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+from alembic.operations import BatchOperations
+from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint
+from sqlalchemy.types import TypeEngine
+
+from compat.dialects import Dialect, dialect_for
+
+# The name SQLite's batch copy gives a foreign key that was created without one.
+UNNAMED_FOREIGN_KEY_CONVENTION = {
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
+}
+
+
+def dialect() -> Dialect:
+    """The compat dialect of the database the running migration talks to (or writes SQL for)."""
+    return dialect_for(op.get_context().dialect.name)
+
+
+def offline() -> bool:
+    """True while writing SQL (`--sql`) rather than talking to a database."""
+    return bool(op.get_context().as_sql)
+
+
+def has_table(table: str) -> bool:
+    return not offline() and sa.inspect(op.get_bind()).has_table(table)
+
+
+def has_column(table: str, column: str) -> bool:
+    if offline():
+        return False
+    return any(c["name"] == column for c in sa.inspect(op.get_bind()).get_columns(table))
+
+
+def has_index(table: str, index: str) -> bool:
+    return not offline() and sa.inspect(op.get_bind()).has_index(table, index)
+
+
+def foreign_key_to(
+    table: str, referred_table: str, columns: Sequence[str]
+) -> ReflectedForeignKeyConstraint | None:
+    """The live foreign key from `table`(`columns`) to `referred_table`; None offline."""
+    if offline():
+        return None
+    for key in sa.inspect(op.get_bind()).get_foreign_keys(table):
+        if key["referred_table"] == referred_table and key["constrained_columns"] == list(columns):
+            return key
+    return None
+
+
+def primary_key_columns(table: str) -> list[str] | None:
+    """The columns of `table`'s live primary key, empty when it has none; None offline."""
+    if offline():
+        return None
+    return list(sa.inspect(op.get_bind()).get_pk_constraint(table)["constrained_columns"])
+
+
+def set_primary_key(batch: BatchOperations, table: str, name: str, columns: Sequence[str]) -> None:
+    """Make `columns` the primary key `name` of `table`, which `batch` alters.
+
+    A rerun after a failure between dropping the old key and creating the new one finds no
+    key and only creates it; a rerun after success changes nothing.
+    """
+    live = primary_key_columns(table)
+    if live == list(columns):
+        return
+    if live != []:
+        batch.drop_constraint(name, type_="primary")
+    batch.create_primary_key(name, list(columns))
+
+
+def checks_on(table: str, column: str) -> list[str]:
+    """The SQL of each live CHECK constraint of `table` that tests `column`; empty offline."""
+    if offline():
+        return []
+    mentions = re.compile(rf"\b{re.escape(column)}\b")
+    checks = sa.inspect(op.get_bind()).get_check_constraints(table)
+    return [check["sqltext"] for check in checks if mentions.search(check["sqltext"])]
+
+
+def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
+    """Create `table` unless it exists; its indexes are separate `create_index_once` steps."""
+    if not has_table(table):
+        op.create_table(table, *elements)
+
+
+def create_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+    if not has_index(table, index):
+        op.create_index(index, table, list(columns))
+
+
+def add_column_once(table: str, column: sa.Column[Any]) -> None:
+    if not has_column(table, column.name):
+        op.add_column(table, column)
+
+
+def drop_table_if_present(table: str) -> None:
+    if offline() or has_table(table):
+        op.drop_table(table)
+
+
+def drop_index_if_present(index: str, table: str) -> None:
+    if offline() or has_index(table, index):
+        op.drop_index(index, table_name=table)
+
+
+def drop_column_if_present(table: str, column: str) -> None:
+    """Drop `column`, and first its default where the database keeps that as a constraint."""
+    if not offline() and not has_column(table, column):
+        return
+    op.drop_column(table, column, mssql_drop_default=dialect().defaults_are_constraints)
+
+
+@contextmanager
+def altering(
+    table: str, copy_from: sa.Table | None = None, unnamed_foreign_keys: bool = False
+) -> Iterator[BatchOperations]:
+    """Alter `table` in place, or on SQLite by copying it into a new one.
+
+    Online SQLite reflects the table to copy; offline it cannot, so `copy_from` must describe
+    the table as it stands. With `unnamed_foreign_keys`, foreign keys the database holds without
+    a name are named by UNNAMED_FOREIGN_KEY_CONVENTION so that one of them can be dropped.
+    """
+    with op.batch_alter_table(
+        table,
+        copy_from=copy_from if offline() else None,
+        naming_convention=UNNAMED_FOREIGN_KEY_CONVENTION if unnamed_foreign_keys else None,
+    ) as batch:
+        yield batch
+
+
+def change_column_type(
+    table: str,
+    column: str,
+    old_type: TypeEngine[Any],
+    new_type: TypeEngine[Any],
+    nullable: bool,
+    copy_from: sa.Table | None = None,
+) -> None:
+    """Give `column` `new_type`, keeping its nullability (SQL Server would otherwise drop it).
+
+    Rerunning is harmless: altering a column to the type it has changes nothing.
+    """
+    with altering(table, copy_from) as batch:
+        batch.alter_column(
+            column,
+            existing_type=old_type,
+            type_=new_type,
+            existing_nullable=nullable,
+            existing_server_default=None,
+        )
+
+
+def large_text() -> TypeEngine[Any]:
+    """TEXT where it is unbounded in practice; MySQL's TEXT stops at 64 KiB."""
+    return dialect().large_text_type()
+
+
+def replace_foreign_key(
+    table: str,
+    referred_table: str,
+    columns: Sequence[str],
+    referred_columns: Sequence[str],
+    *,
+    old_name: str | None,
+    new_name: str | None,
+    ondelete: str | None,
+    copy_from: sa.Table | None = None,
+) -> None:
+    """Swap the foreign key from `table`(`columns`) to `referred_table` for a new definition.
+
+    `old_name` is the key's name before the swap (None: one the database chose), `new_name`
+    the name after it (None: let the database choose). Nothing happens when the wanted key is
+    already in place, so a rerun after a failure between the drop and the create completes it.
+    """
+    current = foreign_key_to(table, referred_table, columns)
+    if current is not None and _is_wanted(current, new_name, ondelete):
+        return
+    if dialect().alters_by_copying_table and new_name is None:
+        _copy_with_unnamed_key(table, referred_table, columns, referred_columns, ondelete)
+        return
+    drop_name = current["name"] if current is not None else old_name
+    if dialect().alters_by_copying_table:
+        with altering(table, copy_from, unnamed_foreign_keys=drop_name is None) as batch:
+            batch.drop_constraint(
+                drop_name or _conventional_name(table, columns, referred_table), type_="foreignkey"
+            )
+            batch.create_foreign_key(
+                new_name, referred_table, list(columns), list(referred_columns), ondelete=ondelete
+            )
+        return
+    if current is not None or offline():
+        _drop_foreign_key(table, drop_name, columns, referred_table)
+    op.create_foreign_key(
+        new_name, table, referred_table, list(columns), list(referred_columns), ondelete=ondelete
+    )
+
+
+def _drop_foreign_key(
+    table: str, name: str | None, columns: Sequence[str], referred_table: str
+) -> None:
+    """Drop a key by name, or, when the database chose the name, by looking it up in SQL."""
+    if name is not None:
+        op.drop_constraint(name, table, type_="foreignkey")
+        return
+    for statement in dialect().drop_unnamed_foreign_key_sql(table, columns, referred_table):
+        op.execute(statement)
+
+
+def _copy_with_unnamed_key(
+    table: str,
+    referred_table: str,
+    columns: Sequence[str],
+    referred_columns: Sequence[str],
+    ondelete: str | None,
+) -> None:
+    """Copy `table` with an unnamed key on its single column `columns[0]`.
+
+    A batch copy cannot add a constraint without a name, but a column given to the reflection
+    replaces the reflected one together with its keys, and brings its own unnamed key along.
+    That reflection forgets the primary key's name, which is put back before copying.
+    """
+    bind = op.get_bind()
+    inspector = sa.inspect(bind)
+    (column,) = columns
+    live = next(c for c in inspector.get_columns(table) if c["name"] == column)
+    primary_key = inspector.get_pk_constraint(table)
+    default = live.get("default")
+    replacement = sa.Column(
+        column,
+        live["type"],
+        sa.ForeignKey(f"{referred_table}.{referred_columns[0]}", ondelete=ondelete),
+        nullable=live["nullable"],
+        primary_key=column in primary_key["constrained_columns"],
+        server_default=sa.text(default) if default is not None else None,
+    )
+    source = sa.Table(table, sa.MetaData(), replacement, autoload_with=bind)
+    source.primary_key.name = primary_key.get("name")
+    with op.batch_alter_table(table, recreate="always", copy_from=source):
+        pass
+
+
+def _is_wanted(key: ReflectedForeignKeyConstraint, name: str | None, ondelete: str | None) -> bool:
+    live_ondelete = (key.get("options") or {}).get("ondelete") or ""
+    names_match = name is None or key["name"] == name
+    return names_match and live_ondelete.upper() == (ondelete or "").upper()
+
+
+def _conventional_name(table: str, columns: Sequence[str], referred_table: str) -> str:
+    return UNNAMED_FOREIGN_KEY_CONVENTION["fk"] % {
+        "table_name": table,
+        "column_0_name": columns[0],
+        "referred_table_name": referred_table,
+    }

@@ -1,0 +1,96 @@
+"""Tables as they stood just before a revision rebuilt them, for offline SQLite scripts.
+
+SQLite alters a table by copying it into a new one. Online the table to copy is read from the
+database; an offline script has no database to read, so the revision hands over one of these.
+Each is frozen history, like the revision that uses it: never change one to follow the models.
+"""
+
+import sqlalchemy as sa
+
+KEY = 250
+
+
+def _table(name: str, *elements: sa.schema.SchemaItem) -> sa.Table:
+    return sa.Table(name, sa.MetaData(), *elements)
+
+
+def params(value_length: int) -> sa.Table:
+    return _table(
+        "params",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(value_length), nullable=False),
+        sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), nullable=False),
+        sa.PrimaryKeyConstraint("key", "run_uuid", name="param_pk"),
+        sa.Index("index_params_run_uuid", "run_uuid"),
+    )
+
+
+def tags() -> sa.Table:
+    return _table(
+        "tags",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(5000), nullable=True),
+        sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), nullable=False),
+        sa.PrimaryKeyConstraint("key", "run_uuid", name="tag_pk"),
+        sa.Index("index_tags_run_uuid", "run_uuid"),
+    )
+
+
+def trace_child(name: str, primary_key: str) -> sa.Table:
+    """trace_tags or trace_request_metadata, before their keys cascaded deletes."""
+    return _table(
+        name,
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(8000), nullable=True),
+        sa.Column(
+            "request_id",
+            sa.String(50),
+            sa.ForeignKey("trace_info.request_id", name=f"fk_{name}_request_id"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("key", "request_id", name=primary_key),
+        sa.Index(f"index_{name}_request_id", "request_id"),
+    )
+
+
+def datasets(foreign_key_name: str) -> sa.Table:
+    """datasets, its key to experiments named as the SQLite copy names an unnamed one."""
+    return _table(
+        "datasets",
+        sa.Column("dataset_uuid", sa.String(36), nullable=False),
+        sa.Column(
+            "experiment_id",
+            sa.Integer(),
+            sa.ForeignKey("experiments.experiment_id", name=foreign_key_name),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(500), nullable=False),
+        sa.Column("digest", sa.String(36), nullable=False),
+        sa.Column("dataset_source_type", sa.String(36), nullable=False),
+        sa.Column("dataset_source", sa.Text(), nullable=False),
+        sa.Column("dataset_schema", sa.Text(), nullable=True),
+        sa.Column("dataset_profile", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("experiment_id", "name", "digest", name="dataset_pk"),
+        sa.Index("index_datasets_dataset_uuid", "dataset_uuid"),
+        sa.Index(
+            "index_datasets_experiment_id_dataset_source_type",
+            "experiment_id",
+            "dataset_source_type",
+        ),
+    )
+
+
+def model_version_tags() -> sa.Table:
+    return _table(
+        "model_version_tags",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(5000), nullable=True),
+        sa.Column("name", sa.String(256), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "name", "version", name="model_version_tag_pk"),
+        sa.ForeignKeyConstraint(
+            ["name", "version"],
+            ["model_versions.name", "model_versions.version"],
+            onupdate="CASCADE",
+        ),
+    )
