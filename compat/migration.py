@@ -14,7 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 from alembic.operations import BatchOperations
-from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint
+from sqlalchemy.engine.interfaces import (
+    ReflectedCheckConstraint,
+    ReflectedForeignKeyConstraint,
+)
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects import Dialect, dialect_for
@@ -82,13 +85,13 @@ def set_primary_key(batch: BatchOperations, table: str, name: str, columns: Sequ
     batch.create_primary_key(name, list(columns))
 
 
-def checks_on(table: str, column: str) -> list[str]:
-    """The SQL of each live CHECK constraint of `table` that tests `column`; empty offline."""
+def checks_on(table: str, column: str) -> list[ReflectedCheckConstraint]:
+    """The live CHECK constraints of `table` whose SQL tests `column`; empty offline."""
     if offline():
         return []
     mentions = re.compile(rf"\b{re.escape(column)}\b")
     checks = sa.inspect(op.get_bind()).get_check_constraints(table)
-    return [check["sqltext"] for check in checks if mentions.search(check["sqltext"])]
+    return [check for check in checks if mentions.search(check["sqltext"])]
 
 
 def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:

@@ -4,6 +4,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from alembic import op
+
 Progress = Callable[[str], None]
 
 
@@ -28,3 +30,14 @@ def _one(revision: Any) -> str:
     if isinstance(revision, tuple | list):
         return ", ".join(revision) or "base"
     return str(revision)
+
+
+def report(message: str) -> None:
+    """Hand `message` to the running migration's progress callback, if the runner set one.
+
+    For revision scripts whose single step can take minutes on a large database.
+    """
+    config = op.get_context().config
+    callback = config.attributes.get("progress") if config is not None else None
+    if callback is not None:
+        callback(message)

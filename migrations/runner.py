@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for
-from migrations import base_schema
+from migrations import base_schema, lossy
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
@@ -98,6 +98,7 @@ def downgrade(
     target = _resolve(revision)
     with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
+        lossy.preflight(connection, script_directory(), target)
         _run(connection, "downgrade", target, progress)
 
 

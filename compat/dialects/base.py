@@ -52,6 +52,10 @@ class Dialect:
     small_text: ClassVar[bool] = False
     # Options for the SQLAlchemy dialect that writes offline (--sql) scripts without a server.
     offline_options: ClassVar[Mapping[str, Any]] = {}
+    # Changing a column's type through Alembic leaves the CHECK its old type carried in place.
+    type_change_keeps_old_check: ClassVar[bool] = False
+    # Altering a column's type without restating its DEFAULT loses the DEFAULT (MODIFY COLUMN).
+    type_change_drops_default: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,6 +101,11 @@ class Dialect:
         not (see `case_sensitive_equality`); callers keep the plain comparison beside it so
         indexes still serve the search."""
         return column
+
+    def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
+        """What orders a table's rows as a plain full scan of it returns them, given its
+        one-column `primary_key`; tables clustered on their primary key scan in its order."""
+        return primary_key
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

@@ -36,6 +36,8 @@ class MySQL(Dialect):
     max_bind_params = 65535
     foreign_keys_need_index = True
     small_text = True
+    type_change_keeps_old_check = True
+    type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -1,10 +1,11 @@
 """PostgreSQL."""
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import text
+from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect, lock_owner_label
 
@@ -31,6 +32,10 @@ class PostgreSQL(Dialect):
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
+
+    def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A sequential scan returns rows in their physical order."""
+        return literal_column("ctid")
 
     def try_migration_lock(self, connection: Connection) -> bool:
         taken = bool(

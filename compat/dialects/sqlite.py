@@ -5,8 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import event
+from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
 from compat.errors import TrackstoreError
@@ -58,6 +59,10 @@ class SQLite(Dialect):
             migrating = connection.get_execution_options().get(MIGRATING_OPTION, False)
             connection.exec_driver_sql(f"PRAGMA foreign_keys = {'OFF' if migrating else 'ON'}")
             connection.exec_driver_sql("BEGIN")
+
+    def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A table with a text primary key is stored, and scanned, in rowid order."""
+        return literal_column("rowid")
 
     def for_migrations(self, connection: Connection) -> Connection:
         return connection.execution_options(**{MIGRATING_OPTION: True})

@@ -1,0 +1,38 @@
+"""Run status may also be KILLED: the column becomes an enum of five values with a new check."""
+
+import sqlalchemy as sa
+
+from compat import migration as step
+from migrations import lossy
+
+revision = "cfd24bdc0731"
+down_revision = "2b4d017a5e9b"
+branch_labels = None
+depends_on = None
+
+OLD_STATUSES = ("SCHEDULED", "FAILED", "FINISHED", "RUNNING")
+STATUSES = (*OLD_STATUSES, "KILLED")
+
+NOT_DOWNGRADABLE = "trackstore does not rebuild the run status checks of 2019 that it replaced"
+
+
+def upgrade() -> None:
+    """Retype status as a non-native enum, whose own unnamed CHECK replaces the one named
+    "status" (MySQL keeps that one until 0a8213491aaa, see `type_change_keeps_old_check`)."""
+    has_new_check = any("KILLED" in check["sqltext"] for check in step.checks_on("runs", "status"))
+    with step.altering("runs") as batch:
+        batch.alter_column(
+            "status",
+            existing_type=_status_enum(OLD_STATUSES, name="status"),
+            type_=_status_enum(STATUSES, with_check=not has_new_check),
+        )
+
+
+def _status_enum(
+    values: tuple[str, ...], name: str | None = None, with_check: bool = True
+) -> sa.Enum:
+    return sa.Enum(*values, name=name, native_enum=False, create_constraint=with_check)
+
+
+def downgrade() -> None:
+    lossy.refuse(revision, NOT_DOWNGRADABLE)
