@@ -6,6 +6,7 @@ column name to value; rows repeating a key are first reduced to one.
 """
 
 import importlib
+from operator import itemgetter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -38,41 +39,49 @@ def insert_missing(
     connection.execute(stmt, unique)
 
 
-def upsert_greatest(
+def upsert(
     connection: Connection,
     table: Table,
     rows: Sequence[Row],
     key: Sequence[str],
-    order: Sequence[str],
-    carry: Sequence[str] = (),
+    greatest_by: Sequence[str] = (),
 ) -> None:
-    """Keep, for each `key`, the row that is greatest by the `order` columns compared in turn.
+    """Insert each row, or, where its `key` is stored already, write its other columns over it.
 
-    A new key is inserted; an existing row is replaced (its `order` and `carry` columns) only
-    when the incoming row is strictly greater, so ties keep what is stored. Values are compared
-    by the database, so the stored row needs no reading first.
+    With `greatest_by`, a stored row is overwritten only by a row that is strictly greater by
+    those columns compared in turn (ties keep what is stored), and of rows repeating a key the
+    greatest is sent; without it, the last row for a key wins. The database compares, so the
+    stored rows need no reading first.
     """
-    best = _sorted(_greatest_per_key(rows, key, order), key)
-    if not best:
+    if greatest_by:
+        chosen = _greatest_per_key(rows, key, greatest_by)
+    else:
+        identity = itemgetter(*key)
+        chosen = list({identity(row): row for row in rows}.values())
+    chosen = _sorted(chosen, key)
+    if not chosen:
         return
+    order = list(greatest_by)
+    carry = [name for name in chosen[0] if name not in key and name not in greatest_by]
     method = dialect_for(connection.dialect.name).upsert_method
     if method == "merge":
-        _merge(connection, table, best, key, order, carry)
+        _merge(connection, table, chosen, key, order, carry)
         return
     stmt = _dialect_insert(connection)(table)
-    stored = [table.c[name] for name in order]
     if method == "on_conflict":
         incoming = stmt.excluded
         stmt = stmt.on_conflict_do_update(
             index_elements=list(key),
             set_={name: incoming[name] for name in (*order, *carry)},
-            where=greater([incoming[name] for name in order], stored),
+            where=greater([incoming[n] for n in order], [table.c[n] for n in order])
+            if order
+            else None,
         )
     else:
         stmt = stmt.on_duplicate_key_update(
             _ordered_assignments(table, stmt.inserted, order, carry)
         )
-    connection.execute(stmt, best)
+    connection.execute(stmt, chosen)
 
 
 def greater(left: Columns, right: Columns) -> ColumnElement[bool]:
@@ -96,6 +105,8 @@ def _ordered_assignments(
     """
 
     def chosen(name: str, prefix: Sequence[str]) -> ColumnElement[Any]:
+        if not prefix:
+            return incoming[name]  # type: ignore[no-any-return]
         test = greater([incoming[n] for n in prefix], [table.c[n] for n in prefix])
         return case((test, incoming[name]), else_=table.c[name])
 
@@ -113,20 +124,23 @@ def _merge(
     order: Sequence[str],
     carry: Sequence[str],
 ) -> None:
-    """SQL Server's MERGE, one bound statement executed for every row."""
+    """SQL Server's MERGE, one bound statement executed for every row (no update columns:
+    insert only)."""
     quote = connection.dialect.identifier_preparer.quote
     columns = list(rows[0])
     source = ", ".join(f":{name} AS {quote(name)}" for name in columns)
     matches = " AND ".join(f"t.{quote(name)} = s.{quote(name)}" for name in key)
     sql = f"MERGE INTO {quote(table.name)} WITH (HOLDLOCK) AS t USING (SELECT {source}) AS s "
     sql += f"ON {matches} "
+    updates = ", ".join(f"t.{quote(name)} = s.{quote(name)}" for name in (*order, *carry))
     if order:
         newer = greater(
             [literal_column(f"s.{quote(name)}") for name in order],
             [literal_column(f"t.{quote(name)}") for name in order],
         ).compile(connection)
-        updates = ", ".join(f"t.{quote(name)} = s.{quote(name)}" for name in (*order, *carry))
         sql += f"WHEN MATCHED AND ({newer}) THEN UPDATE SET {updates} "
+    elif updates:
+        sql += f"WHEN MATCHED THEN UPDATE SET {updates} "
     names = ", ".join(quote(name) for name in columns)
     values = ", ".join(f"s.{quote(name)}" for name in columns)
     sql += f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values});"
@@ -140,21 +154,22 @@ def _dialect_insert(connection: Connection) -> Callable[[Table], Any]:
 
 
 def _first_per_key(rows: Sequence[Row], key: Sequence[str]) -> list[Row]:
-    unique: dict[tuple[Any, ...], Row] = {}
+    unique: dict[Any, Row] = {}
+    identity = itemgetter(*key)
     for row in rows:
-        unique.setdefault(tuple(row[name] for name in key), row)
+        unique.setdefault(identity(row), row)
     return list(unique.values())
 
 
 def _greatest_per_key(rows: Sequence[Row], key: Sequence[str], order: Sequence[str]) -> list[Row]:
-    best: dict[tuple[Any, ...], Row] = {}
+    best: dict[Any, Row] = {}
+    identity, rank = itemgetter(*key), itemgetter(*order)
     for row in rows:
-        identity = tuple(row[name] for name in key)
-        held = best.get(identity)
-        if held is None or tuple(row[n] for n in order) > tuple(held[n] for n in order):
-            best[identity] = row
+        held = best.setdefault(identity(row), row)
+        if held is not row and rank(row) > rank(held):
+            best[identity(row)] = row
     return list(best.values())
 
 
 def _sorted(rows: list[Row], key: Sequence[str]) -> list[Row]:
-    return sorted(rows, key=lambda row: tuple(row[name] for name in key))
+    return sorted(rows, key=itemgetter(*key))
