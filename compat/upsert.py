@@ -6,8 +6,8 @@ column name to value; rows repeating a key are first reduced to one.
 """
 
 import importlib
-from operator import itemgetter
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, case, literal_column, or_, text
