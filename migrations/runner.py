@@ -72,22 +72,31 @@ def upgrade(
     progress: Progress | None = None,
     fresh: FreshCreate | None = None,
     lock_wait: float | None = None,
+    before_change: Callable[[], None] | None = None,
 ) -> None:
     """Bring the database to `revision`, under the migration lock (see `migrations.lock`).
 
     An empty database gets the base tables first and then walks the chain; when the target is
     head and `fresh` is given, it is instead created by `fresh` and stamped, in one transaction.
-    Emptiness is judged under the lock, so a waiting process finds the winner's work.
+    The database is read under the lock, so a process that waited finds the winner's work and
+    does nothing. `before_change` (a backup) runs there too, only when existing data changes.
     """
     target = _resolve(revision)
     with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
-        if is_empty(connection):
-            if fresh is not None and target in ("head", head_revision()):
-                _create_fresh(connection, fresh, progress)
-                return
+        empty, current = is_empty(connection), current_revision(connection)
+        connection.commit()
+        if empty and fresh is not None and target in ("head", head_revision()):
+            _create_fresh(connection, fresh, progress)
+            return
+        if current is not None and current == _revision_id(target):
+            _say(progress, f"the database is already at {current}; nothing to do")
+            return
+        if empty:
             with connection.begin():
                 base_schema.metadata.create_all(connection)
+        elif before_change is not None:
+            before_change()
         _run(connection, "upgrade", target, progress)
 
 
@@ -132,6 +141,20 @@ def _run(connection: Connection, verb: str, target: str, progress: Progress | No
     )
     getattr(command, verb)(config, target)
     connection.commit()
+
+
+def revision_id(revision: str) -> str:
+    """The full id that `revision` ("head" or an id) names; an error when it is unknown."""
+    return _revision_id(_resolve(revision))
+
+
+def _revision_id(target: str) -> str:
+    return head_revision() if target == "head" else target
+
+
+def _say(progress: Progress | None, line: str) -> None:
+    if progress is not None:
+        progress(line)
 
 
 def _resolve(revision: str | None) -> str:

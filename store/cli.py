@@ -3,19 +3,23 @@
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
-from compat.urls import mask_text
-from migrations import runner
+from compat.urls import mask_text, parse_url
+from migrations import backups, plan, runner
+from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
+# The databases `db upgrade --sql` writes scripts for.
+OFFLINE_DIALECTS = ("mssql", "mysql", "postgresql", "sqlite")
 
 
 def user_errors(func: F) -> F:
@@ -69,15 +73,79 @@ def lock_timeout_option(func: F) -> F:
 
 
 @db.command()
-@uri_argument
+@click.argument("uri", envvar="MLFLOW_TRACKING_URI", required=False)
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it; needs no database.")
+@click.option(
+    "--dialect",
+    type=click.Choice(OFFLINE_DIALECTS),
+    help="With --sql: the database to write SQL for (default: the one URI names).",
+)
+@click.option(
+    "--from",
+    "start",
+    metavar="REV",
+    help="With --sql: the revision the database is at (default: empty; base tables included).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan (revisions, rewrites, timings); change nothing."
+)
+@click.option(
+    "--backup-to",
+    type=click.Path(path_type=Path),
+    help="Back the database up to this new file first; no upgrade if that fails.",
+)
 @lock_timeout_option
 @user_errors
-def upgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
-    """Upgrade the database at URI (an empty one is created)."""
+def upgrade(
+    uri: str | None,
+    revision: str,
+    sql: bool,
+    dialect: str | None,
+    start: str | None,
+    dry_run: bool,
+    backup_to: Path | None,
+    lock_timeout: float | None,
+) -> None:
+    """Upgrade the database at URI (an empty one is created), or print the SQL with --sql."""
+    if sql:
+        if dry_run or backup_to is not None:
+            raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
+        click.echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), nl=False)
+        return
+    if dialect is not None or start is not None:
+        raise TrackstoreError("--dialect and --from only apply to --sql; add --sql or drop them.")
+    if uri is None:
+        raise TrackstoreError(
+            "No database given; pass its URI, set MLFLOW_TRACKING_URI, or use --sql --dialect."
+        )
+    engine = make_engine(uri)
+    if dry_run:
+        for line in plan.render(plan.make_plan(engine, revision), engine):
+            click.echo(line)
+        return
     runner.upgrade(
-        make_engine(uri), revision, progress=echo, fresh=models.create_all, lock_wait=lock_timeout
+        engine,
+        revision,
+        progress=echo,
+        fresh=models.create_all,
+        lock_wait=lock_timeout,
+        before_change=None
+        if backup_to is None
+        else functools.partial(backups.take_backup, engine, backup_to, echo),
     )
+
+
+def offline_dialect(uri: str | None, dialect: str | None) -> str:
+    """The database an offline script is for: --dialect, else the one URI names (unopened)."""
+    named = parse_url(uri).get_backend_name() if uri is not None else None
+    if dialect is not None and named is not None and named != dialect:
+        raise TrackstoreError(
+            f"--dialect {dialect} contradicts the {named} URI; give only one of them."
+        )
+    if dialect is None and named is None:
+        raise TrackstoreError("--sql needs --dialect (mssql, mysql, postgresql or sqlite).")
+    return str(dialect or named)
 
 
 @db.command()
@@ -106,6 +174,77 @@ def history() -> None:
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
         click.echo(f"{script.revision}  {script.doc}{marker}")
+
+
+@db.command()
+@uri_argument
+@click.option(
+    "--to", "path", required=True, type=click.Path(path_type=Path), help="The new backup file."
+)
+@user_errors
+def backup(uri: str, path: Path) -> None:
+    """Back up the whole database at URI to a new file, in the database's own format."""
+    backups.take_backup(make_engine(uri), path, echo)
+
+
+@db.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@uri_argument
+@click.option("--force", is_flag=True, help="Replace the tables of a database that is not empty.")
+@lock_timeout_option
+@user_errors
+def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> None:
+    """Restore the backup at PATH into the database at URI."""
+    backups.restore_backup(path, make_engine(uri), force, echo, lock_timeout)
+
+
+@db.command()
+@uri_argument
+@user_errors
+def check(uri: str) -> None:
+    """Compare the live schema at URI with what its recorded revision must be."""
+    result = schema_check.check(make_engine(uri), fresh=models.create_all)
+    for difference in result.differences:
+        click.echo(difference)
+    if result.differences:
+        raise TrackstoreError(
+            f"The schema differs from revision {result.revision} in "
+            f"{len(result.differences)} places, listed above; repair them or restore the "
+            "backup taken before the change."
+        )
+    click.echo(f"the schema matches revision {result.revision}")
+
+
+@main.command()
+@click.option(
+    "--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP
+)
+@click.option(
+    "--default-artifact-root",
+    default="mlflow-artifacts:/",
+    show_default=True,
+    help="Where new experiments keep their artifacts.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=4, show_default=True, help="Worker processes.")
+@click.option("--upgrade", is_flag=True, help="Upgrade the database to head before serving.")
+@user_errors
+def server(
+    backend_store_uri: str,
+    default_artifact_root: str,
+    host: str,
+    port: int,
+    workers: int,
+    upgrade: bool,
+) -> None:
+    """Serve MLflow's REST API over the database; refuses a database not at head."""
+    from store.server import launch
+
+    launch.prepare_database(backend_store_uri, upgrade, progress=echo)
+    launch.serve(
+        launch.Settings(backend_store_uri, default_artifact_root), host, port, workers
+    )
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ class Dialect:
     lock_method: ClassVar[str] = "advisory"
     # How an insert-or-update is spelled: "on_conflict", "on_duplicate_key" or "merge".
     upsert_method: ClassVar[str] = "on_conflict"
+    # Seconds a migration spends per row when it copies or scans a table once (measured with
+    # `python -m bench revision_timings`); `db upgrade --dry-run` estimates with it.
+    copy_seconds_per_row: ClassVar[float] = 1e-5
+    # The database is a file this process opens, not a server holding many databases.
+    file_based: ClassVar[bool] = False
     # How a whole database is backed up: "sqlite_api", "pg_dump", "mysqldump" or "backup_database".
     backup_method: ClassVar[str] = "pg_dump"
     # Most bound parameters one statement may carry.

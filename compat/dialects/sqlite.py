@@ -23,6 +23,7 @@ class SQLite(Dialect):
     native_boolean = False
     alters_by_copying_table = True
     lock_method = "exclusive"
+    file_based = True
     backup_method = "sqlite_api"
     max_bind_params = 32766
 

@@ -1,0 +1,175 @@
+"""`db upgrade --dry-run`: what an upgrade would do, how long it may take, what can be undone.
+
+The facts about each revision are gathered here. Whether a revision can be undone is read
+from the revision script itself (`NOT_DOWNGRADABLE`: never; `LOSSY_COLUMNS`: only while the
+stored values still fit the old schema). Which tables it reads or copies in full, and how
+heavy that is, is declared in REWRITES below; the time per row comes from the dialect, as
+measured with bench/ (see docs/runbook.md).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+from alembic.script import Script
+from sqlalchemy import func, inspect, select, table
+from sqlalchemy.engine import Connection, Engine
+
+from compat import Dialect, dialect_for, mask_url
+from migrations import runner
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Tables a revision reads or copies row by row, and how many copy passes that costs.
+
+    `only_when` names a dialect flag; the rewrite happens only on databases where it is true.
+    """
+
+    tables: tuple[str, ...]
+    passes: float = 1.0
+    only_when: str | None = None
+
+
+# Revisions that touch every row of some tables on at least one database (SQLite copies a
+# table for most column changes; MySQL rebuilds it; PostgreSQL rewrites it for primary keys and
+# scans it for new indexes and checks). Revisions not listed only create, drop or rename.
+# Passes are fitted to `python -m bench revision_timings` on SQLite, PostgreSQL and MariaDB.
+REWRITES: Mapping[str, Rewrite] = {
+    "451aebb31d03": Rewrite(("metrics",), passes=1.5),
+    "90e64c465722": Rewrite(("runs", "tags")),
+    "181f10493468": Rewrite(("metrics",), passes=1.5),
+    "7ac759974ad8": Rewrite(("tags",)),
+    "89d4b8295536": Rewrite(("metrics",), passes=0.7),
+    "cfd24bdc0731": Rewrite(("runs",)),
+    "a8c4a736bde6": Rewrite(("model_versions",)),
+    "39d1c3be5f05": Rewrite(("latest_metrics", "metrics")),
+    "c48cb773bb87": Rewrite(("metrics",), only_when="type_change_drops_default"),
+    "bd07f7e963c5": Rewrite(("params", "metrics", "latest_metrics", "tags"), passes=0.3),
+    "cc1f77228345": Rewrite(("params",)),
+    "2d6e25af4d3e": Rewrite(("params",)),
+    "5b0e9adcef9c": Rewrite(("trace_tags", "trace_request_metadata")),
+    "4465047574b1": Rewrite(("datasets",), only_when="small_text"),
+    "f5a4f2784254": Rewrite(("tags",)),
+    "0584bdc529eb": Rewrite(("datasets",)),
+    "6953534de441": Rewrite(("inputs",)),
+    "bda7b8c39065": Rewrite(("model_version_tags",)),
+}
+NO_REWRITE = Rewrite(())
+# What any revision costs besides its rows: a few statements and a commit.
+SECONDS_PER_REVISION = 0.05
+
+
+@dataclass(frozen=True)
+class Step:
+    revision: str
+    doc: str
+    undo: str
+    rows: dict[str, int]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    current: str | None
+    target: str
+    creates_fresh: bool
+    steps: list[Step]
+
+    @property
+    def seconds(self) -> float:
+        return sum(step.seconds for step in self.steps)
+
+
+def make_plan(engine: Engine, revision: str = "head", fresh: bool = True) -> Plan:
+    """The plan for upgrading `engine`'s database to `revision`, reading but changing nothing.
+
+    `fresh`: an empty database is created from the models at head (as `db upgrade` does).
+    """
+    target = runner.revision_id(revision)
+    dialect = dialect_for(engine.dialect.name)
+    with engine.connect() as connection:
+        current = runner.current_revision(connection)
+        if fresh and target == runner.head_revision() and runner.is_empty(connection):
+            return Plan(None, target, True, [])
+        pending = _pending(current, target)
+        rewrites = {script.revision: rewrite_on(dialect, script.revision) for script in pending}
+        counts = _row_counts(connection, {t for r in rewrites.values() for t in r.tables})
+    steps = [
+        _step(script, rewrites[script.revision], counts, dialect.copy_seconds_per_row)
+        for script in pending
+    ]
+    return Plan(current, target, False, steps)
+
+
+def rewrite_on(dialect: Dialect, revision: str) -> Rewrite:
+    """What `revision` rewrites on `dialect`'s kind of database."""
+    rewrite = REWRITES.get(revision, NO_REWRITE)
+    if rewrite.only_when is not None and not getattr(dialect, rewrite.only_when):
+        return NO_REWRITE
+    return rewrite
+
+
+def _pending(current: str | None, target: str) -> list[Script]:
+    """The revisions between `current` (None: base tables only) and `target`, oldest first."""
+    scripts = runner.script_directory().iterate_revisions(target, current or "base")
+    return [script for script in reversed(list(scripts)) if script.revision != current]
+
+
+def _step(script: Script, rewrite: Rewrite, counts: Mapping[str, int], per_row: float) -> Step:
+    rows = {name: counts.get(name, 0) for name in rewrite.tables}
+    seconds = SECONDS_PER_REVISION + sum(rows.values()) * rewrite.passes * per_row
+    return Step(script.revision, script.doc, undo_of(script.module), rows, seconds)
+
+
+def undo_of(module: ModuleType) -> str:
+    """Whether going back down over a revision is possible, in a few words."""
+    if getattr(module, "NOT_DOWNGRADABLE", None):
+        return "no"
+    if getattr(module, "LOSSY_COLUMNS", None):
+        return "if values fit"
+    return "yes"
+
+
+def _row_counts(connection: Connection, tables: set[str]) -> dict[str, int]:
+    """Rows in each of `tables` that exists now (a table made by a pending revision has none)."""
+    present = set(inspect(connection).get_table_names())
+    return {
+        name: int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
+        for name in sorted(tables & present)
+    }
+
+
+def render(plan: Plan, engine: Engine) -> list[str]:
+    """The plan as the lines `db upgrade --dry-run` prints."""
+    lines = [f"database: {mask_url(engine.url)}"]
+    if plan.creates_fresh:
+        lines.append(
+            f"the database is empty: it would be created at {plan.target} (head) from the "
+            "models in one transaction; nothing to rewrite"
+        )
+        return lines
+    lines.append(f"current revision: {plan.current or 'none (base tables only)'}")
+    lines.append(f"target revision: {plan.target}")
+    if not plan.steps:
+        lines.append("nothing to do: the database is already at the target")
+        return lines
+    lines.append(f"{len(plan.steps)} revisions to apply, in this order:")
+    lines.append(f"  {'revision':<13} {'undo':<13} {'estimate':>9}  rewrites (rows)  —  what")
+    for step in plan.steps:
+        rewrites = ", ".join(f"{name} ({rows:,})" for name, rows in step.rows.items()) or "none"
+        lines.append(
+            f"  {step.revision:<13} {step.undo:<13} {_duration(step.seconds):>9}  "
+            f"{rewrites}  —  {step.doc}"
+        )
+    lines.append(
+        f"estimated total: {_duration(plan.seconds)} (from rates measured on this kind of "
+        "database; disk, load and indexes move it)"
+    )
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"~{seconds:.1f} s"
+    return f"~{seconds / 60:.0f} min"
