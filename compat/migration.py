@@ -18,6 +18,7 @@ from sqlalchemy.engine.interfaces import (
     ReflectedCheckConstraint,
     ReflectedForeignKeyConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects import Dialect, dialect_for
@@ -268,3 +269,27 @@ def _conventional_name(table: str, columns: Sequence[str], referred_table: str) 
         "column_0_name": columns[0],
         "referred_table_name": referred_table,
     }
+
+
+# What plain TEXT holds where the dialect's `small_text` is set, in bytes.
+SMALL_TEXT_BYTES = 65_535
+
+
+class TooLargeForText(sa.sql.ColumnElement[bool]):
+    """True for a value of `column` larger than plain TEXT holds; never true where TEXT is big.
+
+    The database is only known when the statement is compiled, which is when this decides.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = False
+
+    def __init__(self, column: sa.ColumnClause[str]) -> None:
+        self.column = column
+
+
+@compiles(TooLargeForText)
+def _compile_too_large_for_text(element: TooLargeForText, compiler: Any, **kw: Any) -> str:
+    if not dialect_for(compiler.dialect.name).small_text:
+        return "1 = 0"
+    return str(compiler.process(sa.func.octet_length(element.column) > SMALL_TEXT_BYTES, **kw))

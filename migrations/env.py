@@ -7,6 +7,7 @@ Online, `config.attributes["connection"]` is always set by `migrations.runner`; 
 from alembic import context
 from sqlalchemy.schema import CreateTable
 
+from compat import dialect_for
 from migrations import base_schema
 from migrations.progress import on_version_apply
 
@@ -17,6 +18,7 @@ report = on_version_apply(config.attributes.get("progress"))
 if context.is_offline_mode():
     context.configure(
         dialect_name=config.attributes["dialect"],
+        dialect_opts=dict(dialect_for(config.attributes["dialect"]).offline_options),
         literal_binds=True,
         render_as_batch=render_as_batch,
         transaction_per_migration=True,

@@ -48,12 +48,13 @@ class LossyColumn(Protocol):
 
 @dataclass(frozen=True)
 class Shrink:
-    """Going down narrows a string column from `wider` back to `length` characters."""
+    """Going down narrows a string column from `wider` (None: unbounded TEXT) back to `length`
+    characters."""
 
     table: str
     column: str
     length: int
-    wider: int
+    wider: int | None
     nullable: bool
 
     @property
@@ -67,7 +68,7 @@ class Shrink:
         step.change_column_type(
             self.table,
             self.column,
-            sa.String(self.wider),
+            sa.String(self.wider) if self.wider is not None else sa.Text(),
             sa.String(self.length),
             nullable=self.nullable,
         )

@@ -58,7 +58,7 @@ class MySQL(Dialect):
             f"SET @drop_fk = CONCAT('ALTER TABLE {table} DROP FOREIGN KEY `', @fk, '`')",
             "PREPARE drop_fk FROM @drop_fk",
             "EXECUTE drop_fk",
-            "DEALLOCATE PREPARE drop_fk",
+            "DROP PREPARE drop_fk",
         ]
 
     def create_database_sql(self, name: str) -> str:

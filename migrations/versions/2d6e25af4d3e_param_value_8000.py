@@ -3,12 +3,14 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import frozen_tables
+from migrations import frozen_tables, lossy
 
 revision = "2d6e25af4d3e"
 down_revision = "7f2a7d5fae7d"
 branch_labels = None
 depends_on = None
+
+LOSSY_COLUMNS = (lossy.Shrink("params", "value", length=500, wider=8000, nullable=False),)
 
 
 def upgrade() -> None:
@@ -23,4 +25,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    step.change_column_type("params", "value", sa.String(8000), sa.String(500), nullable=False)
+    lossy.shrink(LOSSY_COLUMNS)

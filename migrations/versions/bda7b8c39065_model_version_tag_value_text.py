@@ -3,12 +3,16 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import frozen_tables
+from migrations import frozen_tables, lossy
 
 revision = "bda7b8c39065"
 down_revision = "6953534de441"
 branch_labels = None
 depends_on = None
+
+LOSSY_COLUMNS = (
+    lossy.Shrink("model_version_tags", "value", length=5000, wider=None, nullable=True),
+)
 
 
 def upgrade() -> None:
@@ -23,6 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    step.change_column_type(
-        "model_version_tags", "value", sa.Text(), sa.String(5000), nullable=True
-    )
+    lossy.shrink(LOSSY_COLUMNS)

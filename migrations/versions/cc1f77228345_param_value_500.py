@@ -3,12 +3,14 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import frozen_tables
+from migrations import frozen_tables, lossy
 
 revision = "cc1f77228345"
 down_revision = "0c779009ac13"
 branch_labels = None
 depends_on = None
+
+LOSSY_COLUMNS = (lossy.Shrink("params", "value", length=250, wider=500, nullable=False),)
 
 
 def upgrade() -> None:
@@ -23,4 +25,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    step.change_column_type("params", "value", sa.String(500), sa.String(250), nullable=False)
+    lossy.shrink(LOSSY_COLUMNS)

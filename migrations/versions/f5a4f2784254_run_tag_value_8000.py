@@ -3,12 +3,14 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import frozen_tables
+from migrations import frozen_tables, lossy
 
 revision = "f5a4f2784254"
 down_revision = "4465047574b1"
 branch_labels = None
 depends_on = None
+
+LOSSY_COLUMNS = (lossy.Shrink("tags", "value", length=5000, wider=8000, nullable=True),)
 
 
 def upgrade() -> None:
@@ -23,4 +25,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    step.change_column_type("tags", "value", sa.String(8000), sa.String(5000), nullable=True)
+    lossy.shrink(LOSSY_COLUMNS)
