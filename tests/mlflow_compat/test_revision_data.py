@@ -1,0 +1,191 @@
+"""The rows an upgrade leaves are MLflow 3.1.4's: the same old database, upgraded by each tool.
+
+Two databases on one server get identical rows at three points of the chain (the base tables,
+451aebb31d03 once metrics have steps, 181f10493468 once they have is_nan); trackstore upgrades
+one, MLflow the other, and at head every table holds the same rows in both.
+"""
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from compat import make_engine
+from migrations import base_schema, runner
+from tests.mlflow_compat.reference import mlflow_upgrade
+from tests.mlflow_compat.twins import twin_database
+
+pytestmark = pytest.mark.mlflow_compat
+
+Rows = list[dict[str, Any]]
+INF = float("inf")
+# Metric values beyond the finite ones that each database can store in a FLOAT column.
+SPECIAL_VALUES = {"postgresql": (math.nan, INF, -INF), "sqlite": (INF, -INF)}
+# Run ids deliberately out of insertion order, so that scan order and key order differ.
+RUN_IDS = [f"{n:x}" * 32 for n in (12, 3, 9, 1, 15, 6, 10, 4, 13)]
+EXPERIMENTS = (1, 2, 3)
+
+
+def base_rows(backend: str) -> dict[str, Rows]:
+    """Experiments, runs with every kind of user_id, tags, params and stepless metrics.
+
+    The first run of experiment 1 in scan order is already tagged, so its other runs stay
+    untagged after MLflow's step (see 90e64c465722); elsewhere a blank user_id is tagged.
+    """
+    user_ids = ["alice", "frank", " ", "bob", "", "carol" * 50, "dave", None, "erin"]
+    runs = [
+        {
+            "run_uuid": run,
+            "experiment_id": EXPERIMENTS[i % 3],
+            "user_id": user,
+            "name": f"run {i}",
+            "status": ("RUNNING", "FINISHED", "FAILED", "SCHEDULED")[i % 4],
+            "source_type": "LOCAL",
+            "lifecycle_stage": "deleted" if i == 4 else "active",
+            "start_time": 1_500_000_000_000 + i,
+        }
+        for i, (run, user) in enumerate(zip(RUN_IDS, user_ids, strict=True))
+    ]
+    return {
+        "experiments": [
+            {"experiment_id": e, "name": f"exp {e}", "lifecycle_stage": "active"}
+            for e in EXPERIMENTS
+        ],
+        "runs": runs,
+        "tags": [
+            {"run_uuid": RUN_IDS[0], "key": "mlflow.user", "value": "already tagged"},
+            {"run_uuid": RUN_IDS[3], "key": "note", "value": "x" * 250},
+        ],
+        "params": [
+            {"run_uuid": run, "key": f"p{k}", "value": str(k) * (k * 40)}
+            for run in RUN_IDS[:4]
+            for k in range(1, 7)
+        ],
+        "metrics": [
+            {"run_uuid": run, "key": key, "value": value, "timestamp": ts}
+            for run in RUN_IDS[:3]
+            for key, value, ts in (("loss", 0.5, 10), ("loss", 0.25, 20), ("acc", -1.0, 10))
+        ],
+    }
+
+
+def stepped_metrics(backend: str) -> dict[str, Rows]:
+    """Metrics whose latest row takes every tie-break: step, then timestamp, then value."""
+    special = SPECIAL_VALUES.get(backend, ())
+    finals = (7.0, *special)
+    rows = [
+        {"run_uuid": RUN_IDS[4], "key": f"m{s}", "step": step, "timestamp": ts, "value": value}
+        for s in range(len(finals))
+        for step, ts, value in (
+            (3, 100, 1.0),
+            (5, 50, 2.0),
+            (5, 60, 3.0),
+            (5, 60, finals[s]),
+            (5, 60, 2.5),
+            (-2, 900, 9.0),
+        )
+    ]
+    rows += [
+        {"run_uuid": run, "key": "loss", "step": step, "timestamp": 1000 + step // 3, "value": v}
+        for run in RUN_IDS[5:]
+        for step in range(30)
+        for v in (step * 0.1, step * 0.1 + 0.05)
+    ]
+    rows += [
+        {"run_uuid": RUN_IDS[6], "key": "neg", "step": -s, "timestamp": 5, "value": float(s)}
+        for s in range(5)
+    ]
+    return {"metrics": rows}
+
+
+def flagged_metrics(backend: str) -> dict[str, Rows]:
+    """Rows that MLflow itself marks as NaN (value 0, is_nan set) after 181f10493468."""
+    return {
+        "metrics": [
+            {
+                "run_uuid": RUN_IDS[7],
+                "key": "nan_later",
+                "step": step,
+                "timestamp": 7,
+                "value": 0.0,
+                "is_nan": step == 2,
+            }
+            for step in range(3)
+        ]
+    }
+
+
+PHASES: list[tuple[str | None, Callable[[str], dict[str, Rows]]]] = [
+    (None, base_rows),
+    ("451aebb31d03", stepped_metrics),
+    ("181f10493468", flagged_metrics),
+]
+
+
+@pytest.fixture(scope="module")
+def upgraded_pair(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, Engine]]:
+    """Both databases filled phase by phase and upgraded to head, each by its own tool."""
+    with twin_database(backend, tmp_path_factory) as twin:
+        ours, theirs = make_engine(backend), sa.create_engine(twin)
+        kind = ours.dialect.name
+        base_schema.metadata.create_all(ours)
+        base_schema.metadata.create_all(theirs)
+        for revision, rows in PHASES:
+            if revision is not None:
+                runner.upgrade(ours, revision)
+                mlflow_upgrade(twin, revision)
+            for engine in (ours, theirs):
+                insert(engine, rows(kind))
+        runner.upgrade(ours, "head")
+        mlflow_upgrade(twin, runner.head_revision())
+        yield ours, theirs
+        ours.dispose()
+        theirs.dispose()
+
+
+def insert(engine: Engine, rows: dict[str, Rows]) -> None:
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    with engine.begin() as connection:
+        for name, table_rows in rows.items():
+            connection.execute(tables.tables[name].insert(), table_rows)
+
+
+def test_every_table_holds_the_same_rows(upgraded_pair: tuple[Engine, Engine]) -> None:
+    ours, theirs = upgraded_pair
+    assert all_rows(ours) == all_rows(theirs)
+
+
+def test_upgrade_filled_the_transformed_tables(upgraded_pair: tuple[Engine, Engine]) -> None:
+    """Guards the comparison above against passing on two equally empty results."""
+    rows = all_rows(upgraded_pair[0])
+    assert len(rows["latest_metrics"]) >= 10
+    assert any(
+        row["key"] == "mlflow.user" and row["value"] != "already tagged" for row in rows["tags"]
+    )
+
+
+def all_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows as plain dicts in a stable order, with NaN made comparable."""
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        return {
+            name: sorted(
+                (
+                    {k: _comparable(v) for k, v in row.items()}
+                    for row in connection.execute(sa.select(table)).mappings()
+                ),
+                key=repr,
+            )
+            for name, table in tables.tables.items()
+        }
+
+
+def _comparable(value: Any) -> Any:
+    return "NaN" if isinstance(value, float) and math.isnan(value) else value
