@@ -26,7 +26,7 @@ DO \$\$ BEGIN
         CREATE ROLE trackstore;
     END IF;
 END \$\$;
-ALTER ROLE trackstore WITH LOGIN CREATEDB PASSWORD '$TEST_PASSWORD';
+ALTER ROLE trackstore WITH LOGIN CREATEDB CREATEROLE PASSWORD '$TEST_PASSWORD';
 SQL
     echo "export TRACKSTORE_TEST_POSTGRESQL_URL=postgresql://trackstore:$TEST_PASSWORD@$PG_URL_HOST:5432/postgres"
 }
@@ -40,10 +40,10 @@ start_mariadb() {
     mariadb -uroot -h 127.0.0.1 <<SQL
 CREATE USER IF NOT EXISTS 'trackstore'@'%' IDENTIFIED BY '$TEST_PASSWORD';
 ALTER USER 'trackstore'@'%' IDENTIFIED BY '$TEST_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO 'trackstore'@'%';
+GRANT ALL PRIVILEGES ON *.* TO 'trackstore'@'%' WITH GRANT OPTION;
 CREATE USER IF NOT EXISTS 'trackstore'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
 ALTER USER 'trackstore'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO 'trackstore'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO 'trackstore'@'localhost' WITH GRANT OPTION;
 SQL
     echo "export TRACKSTORE_TEST_MYSQL_URL=mysql+pymysql://trackstore:$TEST_PASSWORD@127.0.0.1:3306/mysql"
 }
