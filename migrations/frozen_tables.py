@@ -7,6 +7,8 @@ Each is frozen history, like the revision that uses it: never change one to foll
 
 import sqlalchemy as sa
 
+from migrations import base_schema
+
 KEY = 250
 
 
@@ -93,4 +95,70 @@ def model_version_tags() -> sa.Table:
             ["model_versions.name", "model_versions.version"],
             onupdate="CASCADE",
         ),
+    )
+
+
+def base(table: str) -> sa.Table:
+    """`table` as the base schema creates it, before any revision touched it."""
+    return base_schema.metadata.tables[table].to_metadata(sa.MetaData())
+
+
+def metrics(*, step: bool, is_nan: bool, primary_key: tuple[str, ...]) -> sa.Table:
+    """metrics while 451aebb31d03..39d1c3be5f05 rebuild it (columns added before the copy)."""
+    extra = []
+    if step:
+        extra.append(sa.Column("step", sa.BigInteger(), nullable=False, server_default="0"))
+    if is_nan:
+        extra.append(
+            sa.Column(
+                "is_nan", sa.Boolean(create_constraint=False), nullable=False, server_default="0"
+            )
+        )
+    return _table(
+        "metrics",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), nullable=False),
+        *extra,
+        sa.PrimaryKeyConstraint(*primary_key, name="metric_pk"),
+    )
+
+
+def latest_metrics() -> sa.Table:
+    """latest_metrics before 39d1c3be5f05 gave is_nan its CHECK."""
+    return _table(
+        "latest_metrics",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("timestamp", sa.BigInteger()),
+        sa.Column("step", sa.BigInteger(), nullable=False),
+        sa.Column("is_nan", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), nullable=False),
+        sa.PrimaryKeyConstraint("key", "run_uuid", name="latest_metric_pk"),
+    )
+
+
+def model_versions() -> sa.Table:
+    """model_versions before a8c4a736bde6 let run_id be empty."""
+    return _table(
+        "model_versions",
+        sa.Column(
+            "name",
+            sa.String(256),
+            sa.ForeignKey("registered_models.name", onupdate="cascade"),
+            nullable=False,
+        ),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("creation_time", sa.BigInteger()),
+        sa.Column("last_updated_time", sa.BigInteger()),
+        sa.Column("description", sa.String(5000)),
+        sa.Column("user_id", sa.String(256)),
+        sa.Column("current_stage", sa.String(20)),
+        sa.Column("source", sa.String(500)),
+        sa.Column("run_id", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(20)),
+        sa.Column("status_message", sa.String(500)),
+        sa.Column("run_link", sa.String(500)),
+        sa.PrimaryKeyConstraint("name", "version", name="model_version_pk"),
     )

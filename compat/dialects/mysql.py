@@ -37,6 +37,8 @@ class MySQL(Dialect):
     copy_seconds_per_row = 8e-6
     foreign_keys_need_index = True
     small_text = True
+    # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
+    offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
     type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "181f10493468"
 down_revision = "90e64c465722"
@@ -21,7 +21,10 @@ def upgrade() -> None:
             "is_nan", sa.Boolean(create_constraint=False), nullable=False, server_default="0"
         ),
     )
-    with step.altering("metrics") as batch:
+    before = frozen_tables.metrics(
+        step=True, is_nan=True, primary_key=("key", "timestamp", "step", "run_uuid", "value")
+    )
+    with step.altering("metrics", before) as batch:
         batch.alter_column("value", type_=sa.Float(precision=53), nullable=False)
         step.set_primary_key(
             batch,

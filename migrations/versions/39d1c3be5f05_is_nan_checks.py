@@ -1,14 +1,28 @@
 """is_nan of metrics and latest_metrics gets the CHECK a non-native boolean carries."""
 
+from collections.abc import Callable
+from functools import partial
+
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "39d1c3be5f05"
 down_revision = "a8c4a736bde6"
 branch_labels = None
 depends_on = None
+
+# The tables as they stand before this revision, for offline SQLite.
+BEFORE: dict[str, Callable[[], sa.Table]] = {
+    "latest_metrics": frozen_tables.latest_metrics,
+    "metrics": partial(
+        frozen_tables.metrics,
+        step=True,
+        is_nan=True,
+        primary_key=("key", "timestamp", "step", "run_uuid", "value", "is_nan"),
+    ),
+}
 
 NOT_DOWNGRADABLE = "trackstore does not remove the is_nan checks the database named itself"
 
@@ -20,7 +34,7 @@ def upgrade() -> None:
     drops (c48cb773bb87 puts it back).
     """
     for table in ("latest_metrics", "metrics"):
-        with step.altering(table) as batch:
+        with step.altering(table, BEFORE[table]()) as batch:
             batch.alter_column(
                 "is_nan",
                 type_=sa.Boolean(create_constraint=not step.checks_on(table, "is_nan")),

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "451aebb31d03"
 down_revision = None
@@ -17,7 +17,10 @@ def upgrade() -> None:
     step.add_column_once(
         "metrics", sa.Column("step", sa.BigInteger(), nullable=False, server_default="0")
     )
-    with step.altering("metrics") as batch:
+    before = frozen_tables.metrics(
+        step=True, is_nan=False, primary_key=("key", "timestamp", "run_uuid")
+    )
+    with step.altering("metrics", before) as batch:
         step.set_primary_key(
             batch, "metrics", "metric_pk", ("key", "timestamp", "step", "run_uuid", "value")
         )

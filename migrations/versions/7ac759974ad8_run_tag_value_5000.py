@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "7ac759974ad8"
 down_revision = "df50e92ffc5e"
@@ -14,7 +14,14 @@ LOSSY_COLUMNS = (lossy.Shrink("tags", "value", length=250, wider=5000, nullable=
 
 
 def upgrade() -> None:
-    step.change_column_type("tags", "value", sa.String(250), sa.String(5000), nullable=True)
+    step.change_column_type(
+        "tags",
+        "value",
+        sa.String(250),
+        sa.String(5000),
+        nullable=True,
+        copy_from=frozen_tables.base("tags"),
+    )
 
 
 def downgrade() -> None:

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "a8c4a736bde6"
 down_revision = "84291f40a231"
@@ -14,7 +14,7 @@ LOSSY_COLUMNS = (lossy.Required("model_versions", "run_id"),)
 
 
 def upgrade() -> None:
-    _set_nullable(True)
+    _set_nullable(True, frozen_tables.model_versions())
 
 
 def downgrade() -> None:
@@ -22,6 +22,6 @@ def downgrade() -> None:
     _set_nullable(False)
 
 
-def _set_nullable(nullable: bool) -> None:
-    with step.altering("model_versions") as batch:
+def _set_nullable(nullable: bool, before: sa.Table | None = None) -> None:
+    with step.altering("model_versions", before) as batch:
         batch.alter_column("run_id", nullable=nullable, existing_type=sa.String(32))

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import lossy
+from migrations import frozen_tables, lossy
 
 revision = "cfd24bdc0731"
 down_revision = "2b4d017a5e9b"
@@ -20,7 +20,7 @@ def upgrade() -> None:
     """Retype status as a non-native enum, whose own unnamed CHECK replaces the one named
     "status" (MySQL keeps that one until 0a8213491aaa, see `type_change_keeps_old_check`)."""
     has_new_check = any("KILLED" in check["sqltext"] for check in step.checks_on("runs", "status"))
-    with step.altering("runs") as batch:
+    with step.altering("runs", frozen_tables.base("runs")) as batch:
         batch.alter_column(
             "status",
             existing_type=_status_enum(OLD_STATUSES, name="status"),
