@@ -1,0 +1,70 @@
+"""The head schema (bda7b8c39065) as SQLAlchemy models, one module per concern.
+
+The tables, columns, keys, indexes and checks, and their names, are those MLflow 3.1.4 leaves
+on each database at head; where a database differs, compat decides (see compat.schema_types).
+alembic_version is not a model: stamping writes it.
+"""
+
+from sqlalchemy.engine import Connection
+
+from store.models.base import Base
+from store.models.datasets import Dataset, Input, InputTag
+from store.models.logged_models import (
+    LoggedModel,
+    LoggedModelMetric,
+    LoggedModelParam,
+    LoggedModelTag,
+)
+from store.models.registry import (
+    ModelVersion,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelAlias,
+    RegisteredModelTag,
+)
+from store.models.traces import TraceInfo, TraceRequestMetadata, TraceTag
+from store.models.tracking import (
+    Experiment,
+    ExperimentTag,
+    LatestMetric,
+    Metric,
+    Param,
+    Run,
+    RunTag,
+)
+
+metadata = Base.metadata
+
+
+def create_all(connection: Connection) -> None:
+    """Create every head table on `connection`, inside the caller's transaction."""
+    metadata.create_all(connection)
+
+
+__all__ = [
+    "Base",
+    "Dataset",
+    "Experiment",
+    "ExperimentTag",
+    "Input",
+    "InputTag",
+    "LatestMetric",
+    "LoggedModel",
+    "LoggedModelMetric",
+    "LoggedModelParam",
+    "LoggedModelTag",
+    "Metric",
+    "ModelVersion",
+    "ModelVersionTag",
+    "Param",
+    "RegisteredModel",
+    "RegisteredModelAlias",
+    "RegisteredModelTag",
+    "Run",
+    "RunTag",
+    "TraceInfo",
+    "TraceRequestMetadata",
+    "TraceTag",
+    "create_all",
+    "metadata",
+]
