@@ -1,6 +1,7 @@
 """Going down across cc1f77228345 (param values 500 -> 250): done when every value fits,
 otherwise refused with one sentence and nothing changed, even many steps away from it."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -41,7 +42,9 @@ def store_param(engine: Engine, value: str) -> None:
 
 def param_value_length(engine: Engine) -> int:
     columns = sa.inspect(engine).get_columns("params")
-    return next(c["type"].length for c in columns if c["name"] == "value")
+    value_type = next(c["type"] for c in columns if c["name"] == "value")
+    assert isinstance(value_type, sa.String) and value_type.length is not None
+    return value_type.length
 
 
 def revision_of(engine: Engine) -> str | None:
@@ -83,7 +86,7 @@ def test_refusal_many_steps_down_happens_before_the_first_step(engine: Engine) -
     store_param(engine, "v" * 300)
     before = snapshot(engine)
 
-    with pytest.raises(TrackstoreError, match="1 value in params.value is longer than 250"):
+    with pytest.raises(TrackstoreError, match=re.escape(REFUSAL)):
         runner.downgrade(engine, BELOW)
 
     assert revision_of(engine) == runner.head_revision()
