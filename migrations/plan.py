@@ -150,7 +150,8 @@ def render(plan: Plan, engine: Engine) -> list[str]:
         )
         return lines
     lines.append(f"current revision: {plan.current or 'none (base tables only)'}")
-    lines.append(f"target revision: {plan.target}")
+    head = " (head)" if plan.target == runner.head_revision() else ""
+    lines.append(f"target revision: {plan.target}{head}")
     if not plan.steps:
         lines.append("nothing to do: the database is already at the target")
         return lines
