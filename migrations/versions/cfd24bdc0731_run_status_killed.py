@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch.alter_column(
             "status",
             existing_type=_status_enum(OLD_STATUSES, name="status"),
+            existing_nullable=True,
             type_=_status_enum(STATUSES, with_check=not has_new_check),
         )
 
