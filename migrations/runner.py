@@ -13,10 +13,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from compat import TrackstoreError, dialect_for
+from compat import TrackstoreError, dialect_for, mask_url
 from migrations import base_schema, lossy
 from migrations.lock import migration_lock
 from migrations.progress import Progress
@@ -109,6 +109,31 @@ def downgrade(
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         lossy.preflight(connection, script_directory(), target)
         _run(connection, "downgrade", target, progress)
+
+
+def stamp(
+    engine: Engine, revision: str, progress: Progress | None = None, lock_wait: float | None = None
+) -> None:
+    """Record `revision` as the database's revision without changing its schema.
+
+    For a database whose tables are known to be at `revision` but whose record is missing or
+    wrong; whatever alembic_version held before is replaced. An empty database is refused: a
+    record without the tables would make every later upgrade fail.
+    """
+    target = _resolve(revision)
+    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+        if is_empty(connection):
+            raise TrackstoreError(
+                f"{mask_url(engine.url)} is empty, so there is nothing to stamp; "
+                "run `trackstore db upgrade` to create the schema instead."
+            )
+        has_version_table = inspect(connection).has_table(VERSION_TABLE)
+        connection.commit()
+        with connection.begin():
+            if has_version_table:
+                connection.execute(text(f"DELETE FROM {VERSION_TABLE}"))
+            MigrationContext.configure(connection).stamp(script_directory(), target)
+    _say(progress, f"recorded revision {_revision_id(target)}; the schema was not changed")
 
 
 def offline_sql(dialect: str, start: str | None, end: str = "head") -> str:

@@ -160,6 +160,19 @@ def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
 
 @db.command()
 @uri_argument
+@click.argument("revision")
+@lock_timeout_option
+@user_errors
+def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
+    """Record REVISION as the revision of the database at URI, changing no table.
+
+    Only for a database whose schema you have checked is at REVISION but records none.
+    """
+    runner.stamp(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
+
+
+@db.command()
+@uri_argument
 @user_errors
 def current(uri: str) -> None:
     """Print the revision the database at URI is at."""

@@ -7,7 +7,8 @@ dialect names. Each subclass overrides only what differs from these defaults.
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import Text
@@ -43,6 +44,9 @@ class Dialect:
     copy_seconds_per_row: ClassVar[float] = 1e-5
     # The database is a file this process opens, not a server holding many databases.
     file_based: ClassVar[bool] = False
+    # A store opening an empty database creates the schema unasked (a new file is how SQLite
+    # stores start); on a server that waits for an explicit request.
+    create_schema_when_empty: ClassVar[bool] = False
     # How a whole database is backed up: "sqlite_api", "pg_dump", "mysqldump" or "backup_database".
     backup_method: ClassVar[str] = "pg_dump"
     # Most bound parameters one statement may carry.
@@ -111,6 +115,12 @@ class Dialect:
         """What orders a table's rows as a plain full scan of it returns them, given its
         one-column `primary_key`; tables clustered on their primary key scan in its order."""
         return primary_key
+
+    @contextmanager
+    def explicit_key_insert(self, connection: Connection, table: str) -> Iterator[None]:
+        """Inside this block an insert into `table` may give its auto-increment key a value of
+        its own, zero included (the Default experiment has id 0)."""
+        yield
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

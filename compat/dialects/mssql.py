@@ -1,6 +1,7 @@
 """Microsoft SQL Server through pyodbc, with Microsoft's ODBC driver or FreeTDS."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL, Connection
@@ -46,6 +47,15 @@ class MSSQL(Dialect):
         else:
             query.setdefault("TrustServerCertificate", "yes")
         return url.set(query=query)
+
+    @contextmanager
+    def explicit_key_insert(self, connection: Connection, table: str) -> Iterator[None]:
+        """An IDENTITY column takes given values only while IDENTITY_INSERT is on for it."""
+        connection.exec_driver_sql(f"SET IDENTITY_INSERT {table} ON")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SET IDENTITY_INSERT {table} OFF")
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [

@@ -1,7 +1,8 @@
 """MySQL and MariaDB: no transactional DDL, case-insensitive equality, SSL settings."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import cast, text, type_coerce
@@ -62,6 +63,20 @@ class MySQL(Dialect):
             "EXECUTE drop_fk",
             "DROP PREPARE drop_fk",
         ]
+
+    @contextmanager
+    def explicit_key_insert(self, connection: Connection, table: str) -> Iterator[None]:
+        """AUTO_INCREMENT turns an inserted 0 into the next value unless the session's sql_mode
+        has NO_AUTO_VALUE_ON_ZERO; the mode is added for the block and then restored."""
+        previous = connection.execute(text("SELECT @@SESSION.sql_mode")).scalar()
+        connection.execute(
+            text("SET @@SESSION.sql_mode = CONCAT_WS(',', :mode, 'NO_AUTO_VALUE_ON_ZERO')"),
+            {"mode": previous or None},
+        )
+        try:
+            yield
+        finally:
+            connection.execute(text("SET @@SESSION.sql_mode = :mode"), {"mode": previous})
 
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"

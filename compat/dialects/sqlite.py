@@ -24,6 +24,7 @@ class SQLite(Dialect):
     alters_by_copying_table = True
     lock_method = "exclusive"
     file_based = True
+    create_schema_when_empty = True
     backup_method = "sqlite_api"
     max_bind_params = 32766
 

@@ -1,0 +1,83 @@
+"""The schema guard: a store serves a database only at the head revision.
+
+On the happy path it costs one query (reading alembic_version). Every refusal is one sentence
+naming what was found and what to do, raised as TrackstoreError, with the database untouched.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from compat import TrackstoreError, dialect_for, mask_url
+from migrations import runner
+from migrations.progress import Progress
+from store import models
+
+READ_REVISION = text(f"SELECT version_num FROM {runner.VERSION_TABLE}")
+
+
+def ensure_servable(
+    engine: Engine, create_if_empty: bool | None = None, progress: Progress | None = None
+) -> None:
+    """Return when `engine`'s database is at head; otherwise refuse, or create an empty one.
+
+    `create_if_empty` None leaves it to the database (see `create_schema_when_empty`: yes for
+    SQLite, no for servers, whose empty database is more often a wrong URI than a new store).
+    """
+    with engine.connect() as connection:
+        revisions = _recorded_revisions(connection)
+        if revisions == [runner.head_revision()]:
+            return
+        empty = not revisions and runner.is_empty(connection)
+    where = mask_url(engine.url)
+    if empty:
+        _create_or_refuse(engine, where, create_if_empty, progress)
+    elif not revisions:
+        raise TrackstoreError(
+            f"{where} has tables but records no revision, so trackstore cannot tell which "
+            "schema it holds; find the revision it was created at, record it with "
+            f"`trackstore db stamp {where} REV`, then verify it with `trackstore db check`."
+        )
+    else:
+        raise TrackstoreError(_wrong_revision(where, revisions))
+
+
+def _recorded_revisions(connection: Connection) -> list[str]:
+    """The revisions alembic_version holds; none when the table is missing or empty."""
+    try:
+        return [str(row[0]) for row in connection.execute(READ_REVISION)]
+    except DBAPIError:
+        connection.rollback()
+        return []
+
+
+def _create_or_refuse(
+    engine: Engine, where: str, create_if_empty: bool | None, progress: Progress | None
+) -> None:
+    if create_if_empty is None:
+        create_if_empty = dialect_for(engine.dialect.name).create_schema_when_empty
+    if not create_if_empty:
+        raise TrackstoreError(
+            f"{where} is empty; if it is the right database, create the schema with "
+            f"`trackstore db upgrade {where}`."
+        )
+    runner.upgrade(engine, "head", progress=progress, fresh=models.create_all)
+
+
+def _wrong_revision(where: str, revisions: list[str]) -> str:
+    head = runner.head_revision()
+    order = [script.revision for script in runner.history()]
+    if len(revisions) == 1 and revisions[0] in order:
+        found = revisions[0]
+        behind = order.index(head) - order.index(found)
+        plural = "revision" if behind == 1 else "revisions"
+        return (
+            f"{where} is at revision {found}, {behind} {plural} behind this trackstore's head "
+            f"{head}; back it up, then run `trackstore db upgrade {where}`."
+        )
+    found = ", ".join(revisions)
+    return (
+        f"{where} records revision {found}, which this trackstore does not know: a newer "
+        f"MLflow or trackstore wrote it (this one's head is {head}); serve it with that version "
+        "or a newer trackstore, or restore a backup taken at a revision this one knows."
+    )
