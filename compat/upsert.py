@@ -1,12 +1,13 @@
 """Set-based insert-or-update, spelled the way each database spells it (`upsert_method`).
 
-Both functions send all rows in one executemany (one statement per row only on SQL Server),
-in key order so that concurrent writers lock rows in the same order. Rows are mappings of
-column name to value; rows repeating a key are first reduced to one.
+Both functions send all rows in one executemany (one statement per row only on SQL Server).
+Rows are mappings of column name to value, all with the same columns.
 """
 
+import functools
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -17,26 +18,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from compat.dialects import dialect_for
 
 Row = Mapping[str, Any]
+# Drivers whose executemany batches the rows itself.
+BATCHING_DRIVERS = frozenset({"pysqlite", "pymysql", "mysqldb", "pyodbc"})
 Columns = Sequence[ColumnElement[Any]]
 
 
 def insert_missing(
     connection: Connection, table: Table, rows: Sequence[Row], key: Sequence[str]
 ) -> None:
-    """Insert the rows whose `key` is not in `table` yet; rows already there stay as they are."""
-    unique = _sorted(_first_per_key(rows, key), key)
-    if not unique:
-        return
-    method = dialect_for(connection.dialect.name).upsert_method
-    if method == "merge":
-        _merge(connection, table, unique, key, [], [])
-        return
-    stmt = _dialect_insert(connection)(table)
-    if method == "on_conflict":
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(key))
-    else:
-        stmt = stmt.on_duplicate_key_update({key[0]: table.c[key[0]]})
-    connection.execute(stmt, unique)
+    """Insert the rows whose `key` is not in `table` yet; rows already there stay as they are.
+
+    Rows are sent as given: a key repeated among them is inserted once.
+    """
+    if rows:
+        _write(connection, table, rows, tuple(key), None)
 
 
 def upsert(
@@ -51,24 +46,83 @@ def upsert(
     With `greatest_by`, a stored row is overwritten only by a row that is strictly greater by
     those columns compared in turn (ties keep what is stored), and of rows repeating a key the
     greatest is sent; without it, the last row for a key wins. The database compares, so the
-    stored rows need no reading first.
+    stored rows need no reading first. Rows go in key order, so that concurrent writers lock
+    them in the same order.
     """
     if greatest_by:
         chosen = _greatest_per_key(rows, key, greatest_by)
     else:
         identity = itemgetter(*key)
         chosen = list({identity(row): row for row in rows}.values())
-    chosen = _sorted(chosen, key)
-    if not chosen:
-        return
-    order = list(greatest_by)
-    carry = [name for name in chosen[0] if name not in key and name not in greatest_by]
+    if chosen:
+        _write(
+            connection, table, sorted(chosen, key=itemgetter(*key)), tuple(key), tuple(greatest_by)
+        )
+
+
+def _write(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Row],
+    key: tuple[str, ...],
+    greatest_by: tuple[str, ...] | None,
+) -> None:
+    """Insert `rows`; on a key conflict do nothing (greatest_by None) or update (see upsert)."""
     method = dialect_for(connection.dialect.name).upsert_method
+    columns = tuple(rows[0])
+    order = list(greatest_by or ())
+    carry = [] if greatest_by is None else [c for c in columns if c not in key and c not in order]
     if method == "merge":
-        _merge(connection, table, chosen, key, order, carry)
+        _merge(connection, table, rows, key, order, carry)
         return
-    stmt = _dialect_insert(connection)(table)
-    if method == "on_conflict":
+    prepared = _prepared(connection.dialect, method, table, columns, key, greatest_by)
+    if prepared.sql is None:
+        connection.execute(prepared.statement, rows)
+    elif prepared.names is None:
+        connection.exec_driver_sql(prepared.sql, list(rows))
+    else:
+        values = itemgetter(*prepared.names)
+        single = len(prepared.names) == 1
+        connection.exec_driver_sql(
+            prepared.sql, [(values(row),) if single else values(row) for row in rows]
+        )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An upsert statement, and its SQL for the driver when the driver batches rows itself.
+
+    `names` orders each row's values for a positional paramstyle (None: rows go as mappings).
+    """
+
+    statement: Any
+    sql: str | None
+    names: tuple[str, ...] | None
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(
+    dialect: Any,
+    method: str,
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    greatest_by: tuple[str, ...] | None,
+) -> _Prepared:
+    """Build and compile a statement once per shape; batches of one shape repeat a lot.
+
+    Where the driver's own executemany sends the rows in one go (SQLite's C loop, PyMySQL's
+    multi-row INSERT, pyodbc's fast_executemany), rows go to it as they are: SQLAlchemy's
+    per-row parameter handling would cost more than the database's work. psycopg2 sends one
+    statement per row, so there SQLAlchemy's own multi-row VALUES batching is kept.
+    """
+    module = importlib.import_module(f"sqlalchemy.dialects.{dialect.name}")
+    stmt = module.insert(table)
+    order = list(greatest_by or ())
+    carry = [c for c in columns if c not in key and c not in order]
+    if method == "on_conflict" and greatest_by is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(key))
+    elif method == "on_conflict":
         incoming = stmt.excluded
         stmt = stmt.on_conflict_do_update(
             index_elements=list(key),
@@ -77,11 +131,17 @@ def upsert(
             if order
             else None,
         )
+    elif greatest_by is None:
+        stmt = stmt.on_duplicate_key_update({key[0]: table.c[key[0]]})
     else:
         stmt = stmt.on_duplicate_key_update(
             _ordered_assignments(table, stmt.inserted, order, carry)
         )
-    connection.execute(stmt, chosen)
+    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.params)
+    if dialect.driver not in BATCHING_DRIVERS or not set(names) <= set(columns):
+        return _Prepared(stmt, None, None)
+    return _Prepared(stmt, str(compiled), names if compiled.positional else None)
 
 
 def greater(left: Columns, right: Columns) -> ColumnElement[bool]:
@@ -147,20 +207,6 @@ def _merge(
     connection.execute(text(sql), list(rows))
 
 
-def _dialect_insert(connection: Connection) -> Callable[[Table], Any]:
-    """The `insert` of SQLAlchemy's module for this database, which knows its upsert clauses."""
-    module = importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
-    return module.insert  # type: ignore[no-any-return]
-
-
-def _first_per_key(rows: Sequence[Row], key: Sequence[str]) -> list[Row]:
-    unique: dict[Any, Row] = {}
-    identity = itemgetter(*key)
-    for row in rows:
-        unique.setdefault(identity(row), row)
-    return list(unique.values())
-
-
 def _greatest_per_key(rows: Sequence[Row], key: Sequence[str], order: Sequence[str]) -> list[Row]:
     best: dict[Any, Row] = {}
     identity, rank = itemgetter(*key), itemgetter(*order)
@@ -169,7 +215,3 @@ def _greatest_per_key(rows: Sequence[Row], key: Sequence[str], order: Sequence[s
         if held is not row and rank(row) > rank(held):
             best[identity(row)] = row
     return list(best.values())
-
-
-def _sorted(rows: list[Row], key: Sequence[str]) -> list[Row]:
-    return sorted(rows, key=itemgetter(*key))

@@ -1,0 +1,91 @@
+"""Reading runs in bulk: the run search and metric histories, a page at a time."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from store.base import SqlStore
+from store.entities import Metric, Run, ViewType
+from store.errors import StoreError
+from store.paging import Page, check_max_results, fetch_page, offset_from_token
+from store.search import parse_filter, parse_order_by_list
+from store.search.runs import RUN_GRAMMAR, ordered_runs, run_filter
+from store.tables import metrics, runs
+from store.tracking.reading import experiment_number, load_runs, metric_value
+
+SEARCH_MAX_RESULTS_DEFAULT = 1000
+
+
+class QueryStore(SqlStore):
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str | int],
+        filter_string: str | None = None,
+        run_view_type: ViewType | int | str | None = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[Run]:
+        """Runs of the experiments that match the AND-ed filter, in `order_by` order.
+
+        Without order_by, the newest start time comes first; run id breaks ties.
+        """
+        check_max_results(max_results)
+        numbers = [experiment_number(e) for e in experiment_ids]
+        if any(n is None for n in numbers):
+            raise StoreError(f"Invalid experiment ids {list(experiment_ids)}: give integer ids.")
+        conditions = [run_filter(c, self.dialect) for c in parse_filter(filter_string, RUN_GRAMMAR)]
+        orders = parse_order_by_list(order_by, RUN_GRAMMAR)
+        offset = offset_from_token(page_token)
+        stmt = select(runs).where(
+            runs.c.experiment_id.in_(numbers),
+            runs.c.lifecycle_stage.in_(ViewType.of(run_view_type).stages()),
+            *conditions,
+        )
+        stmt, ordering = ordered_runs(stmt, orders, self.dialect)
+        with self.session() as session:
+            page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
+            return Page(load_runs(session, page.items, with_outputs=False), page.next_page_token)
+
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Metric]:
+        """Every logged value of a metric, by timestamp, step and value; [] for unknown runs."""
+        check_max_results(max_results, allow_none=True)
+        stmt = select(
+            metrics.c.key, metrics.c.value, metrics.c.is_nan, metrics.c.timestamp, metrics.c.step
+        )
+        stmt = stmt.where(metrics.c.run_uuid == run_id, metrics.c.key == metric_key)
+        ordering = [metrics.c.timestamp, metrics.c.step, metrics.c.value]
+        with self.session() as session:
+            return fetch_page(
+                session, stmt, ordering, offset_from_token(page_token), max_results, _metric
+            )
+
+    def get_metric_history_bulk(
+        self, run_ids: Sequence[str], metric_key: str, max_results: int
+    ) -> list[tuple[str, Metric]]:
+        """(run id, metric) pairs of a metric over several runs, by run, timestamp, step, value."""
+        stmt = select(
+            metrics.c.run_uuid,
+            metrics.c.key,
+            metrics.c.value,
+            metrics.c.is_nan,
+            metrics.c.timestamp,
+            metrics.c.step,
+        ).where(metrics.c.key == metric_key, metrics.c.run_uuid.in_(list(run_ids)))
+        ordering = [metrics.c.run_uuid, metrics.c.timestamp, metrics.c.step, metrics.c.value]
+        with self.session() as session:
+            page = fetch_page(
+                session, stmt, ordering, 0, max_results, lambda r: (r.run_uuid, _metric(r))
+            )
+            return page.items
+
+
+def _metric(row: Any) -> Metric:
+    return Metric(row.key, metric_value(row.value, row.is_nan), row.timestamp, row.step)

@@ -1,0 +1,227 @@
+"""Reading runs and experiments into entities, a page at a time.
+
+A page of runs costs one query for the runs and one per kind of child row (latest metrics,
+params, tags, dataset inputs), each over the page's run ids, never one query per run.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, Table, select
+from sqlalchemy.orm import Session
+
+from store.entities import (
+    ACTIVE,
+    Dataset,
+    DatasetInput,
+    Experiment,
+    Metric,
+    ModelOutput,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunOutputs,
+    Tag,
+)
+from store.errors import StoreError, not_found
+from store.search.runs import RUN_NAME_TAG
+from store.tables import (
+    datasets,
+    experiment_tags,
+    experiments,
+    input_tags,
+    inputs,
+    latest_metrics,
+    params,
+    runs,
+    tags,
+)
+
+T = TypeVar("T")
+
+# Ids bound in one IN list: well below every database's limit on bound parameters.
+IDS_PER_QUERY = 900
+
+
+def chunks(ids: Sequence[Any], size: int = IDS_PER_QUERY) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def find_run(session: Session, run_id: str) -> Row[Any]:
+    """The runs row of `run_id`, or RESOURCE_DOES_NOT_EXIST."""
+    row = session.execute(select(runs).where(runs.c.run_uuid == run_id)).first()
+    if row is None:
+        raise not_found(f"Run with id={run_id} not found")
+    return row
+
+
+def require_active(row: Row[Any]) -> None:
+    """Refuse to change a deleted run, with MLflow's code and wording."""
+    if row.lifecycle_stage != ACTIVE:
+        raise StoreError(
+            f"The run {row.run_uuid} must be in the 'active' state. "
+            f"Current state is {row.lifecycle_stage}."
+        )
+
+
+def metric_value(value: float, is_nan: bool) -> float:
+    return math.nan if is_nan else float(value)
+
+
+def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool) -> list[Run]:
+    """Entities for runs rows, with latest metrics, params, tags and dataset inputs.
+
+    `with_outputs` adds model inputs and outputs, as get_run returns them and search does not.
+    """
+    ids = [row.run_uuid for row in rows]
+    metrics = _children(
+        session,
+        latest_metrics,
+        ids,
+        lambda r: Metric(r.key, metric_value(r.value, r.is_nan), r.timestamp, r.step),
+    )
+    param_rows = _children(session, params, ids, lambda r: Tag(r.key, r.value))
+    tag_rows = _children(session, tags, ids, lambda r: Tag(r.key, r.value))
+    dataset_inputs = _dataset_inputs(session, ids)
+    loaded = []
+    for row in rows:
+        run_id = row.run_uuid
+        data = RunData(metrics[run_id], param_rows[run_id], tag_rows[run_id])
+        run_inputs = RunInputs(dataset_inputs[run_id])
+        outputs = None
+        if with_outputs:
+            run_inputs = RunInputs(dataset_inputs[run_id], _model_ids(session, run_id))
+            outputs = RunOutputs(_model_outputs(session, run_id))
+        loaded.append(Run(run_info(row._mapping, data), data, run_inputs, outputs))
+    return loaded
+
+
+def run_info(row: Mapping[Any, Any], data: RunData | None = None) -> RunInfo:
+    """RunInfo of a runs row; an empty name falls back to the mlflow.runName tag, as in MLflow."""
+    name = row["name"]
+    if not name and data is not None:
+        name = data.tag_values().get(RUN_NAME_TAG) or name
+    return RunInfo(
+        run_id=row["run_uuid"],
+        experiment_id=str(row["experiment_id"]),
+        run_name=name,
+        user_id=row["user_id"],
+        status=row["status"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        artifact_uri=row["artifact_uri"],
+        lifecycle_stage=row["lifecycle_stage"],
+    )
+
+
+def _children(
+    session: Session, table: Table, ids: Sequence[str], convert: Callable[[Row[Any]], T]
+) -> defaultdict[str, list[T]]:
+    """The rows of a table keyed by run and key, per run and in key order, converted."""
+    found: defaultdict[str, list[T]] = defaultdict(list)
+    stmt = select(table).order_by(table.c.key)
+    for part in chunks(ids):
+        for row in session.execute(stmt.where(table.c.run_uuid.in_(part))):
+            found[row.run_uuid].append(convert(row))
+    return found
+
+
+def _dataset_inputs(session: Session, ids: Sequence[str]) -> defaultdict[str, list[DatasetInput]]:
+    stmt = (
+        select(
+            inputs.c.destination_id, inputs.c.input_uuid, datasets, input_tags.c.name.label("tag")
+        )
+        .add_columns(input_tags.c.value.label("tag_value"))
+        .join(datasets, datasets.c.dataset_uuid == inputs.c.source_id)
+        .outerjoin(input_tags, input_tags.c.input_uuid == inputs.c.input_uuid)
+        .where(inputs.c.destination_type == "RUN", inputs.c.source_type == "DATASET")
+        .order_by(inputs.c.destination_id, datasets.c.name, datasets.c.digest, input_tags.c.name)
+    )
+    found: defaultdict[str, dict[str, DatasetInput]] = defaultdict(dict)
+    for part in chunks(ids):
+        for row in session.execute(stmt.where(inputs.c.destination_id.in_(part))):
+            per_run = found[row.destination_id]
+            if row.input_uuid not in per_run:
+                per_run[row.input_uuid] = DatasetInput(_dataset(row), [])
+            if row.tag is not None:
+                per_run[row.input_uuid].tags.append(Tag(row.tag, row.tag_value))
+    return defaultdict(list, {run_id: list(d.values()) for run_id, d in found.items()})
+
+
+def _dataset(row: Row[Any]) -> Dataset:
+    return Dataset(
+        name=row.name,
+        digest=row.digest,
+        source_type=row.dataset_source_type,
+        source=row.dataset_source,
+        schema=row.dataset_schema,
+        profile=row.dataset_profile,
+    )
+
+
+def _model_ids(session: Session, run_id: str) -> list[str]:
+    stmt = select(inputs.c.destination_id).where(
+        inputs.c.source_type == "RUN_INPUT",
+        inputs.c.source_id == run_id,
+        inputs.c.destination_type == "MODEL_INPUT",
+    )
+    return list(session.execute(stmt.order_by(inputs.c.destination_id)).scalars())
+
+
+def _model_outputs(session: Session, run_id: str) -> list[ModelOutput]:
+    stmt = select(inputs.c.destination_id, inputs.c.step).where(
+        inputs.c.source_type == "RUN_OUTPUT",
+        inputs.c.source_id == run_id,
+        inputs.c.destination_type == "MODEL_OUTPUT",
+    )
+    rows = session.execute(stmt.order_by(inputs.c.step, inputs.c.destination_id))
+    return [ModelOutput(row.destination_id, row.step) for row in rows]
+
+
+def load_experiments(session: Session, rows: Sequence[Row[Any]]) -> list[Experiment]:
+    """Entities for experiments rows, with their tags."""
+    ids = [row.experiment_id for row in rows]
+    found: defaultdict[int, list[Tag]] = defaultdict(list)
+    stmt = select(experiment_tags).order_by(experiment_tags.c.key)
+    for part in chunks(ids):
+        for tag in session.execute(stmt.where(experiment_tags.c.experiment_id.in_(part))):
+            found[tag.experiment_id].append(Tag(tag.key, tag.value))
+    return [
+        Experiment(
+            experiment_id=str(row.experiment_id),
+            name=row.name,
+            artifact_location=row.artifact_location,
+            lifecycle_stage=row.lifecycle_stage,
+            last_update_time=row.last_update_time,
+            creation_time=row.creation_time,
+            tags=found[row.experiment_id],
+        )
+        for row in rows
+    ]
+
+
+def find_experiment(session: Session, experiment_id: str | int, stages: Sequence[str]) -> Row[Any]:
+    """The experiments row of `experiment_id` in one of `stages`, or RESOURCE_DOES_NOT_EXIST."""
+    number = experiment_number(experiment_id)
+    row = None
+    if number is not None:
+        stmt = select(experiments).where(
+            experiments.c.experiment_id == number, experiments.c.lifecycle_stage.in_(stages)
+        )
+        row = session.execute(stmt).first()
+    if row is None:
+        raise not_found(f"No Experiment with id={experiment_id} exists")
+    return row
+
+
+def experiment_number(experiment_id: str | int | None) -> int | None:
+    """An experiment id as the integer the table keys it by; None when it cannot be one."""
+    try:
+        number = int(str(experiment_id).strip())
+    except ValueError:
+        return None
+    return number if 0 <= number < 2**31 else None

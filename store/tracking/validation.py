@@ -1,0 +1,220 @@
+"""The checks MLflow 3.1.4 makes on what a client logs, with its limits.
+
+Each check raises StoreError (INVALID_PARAMETER_VALUE) before anything is written. Param and
+tag values that are too long are cut to the limit while MLFLOW_TRUNCATE_LONG_VALUES is true
+(its default), as MLflow does; keys that are too long are always refused.
+"""
+
+import functools
+import numbers
+import os
+import posixpath
+import re
+from collections.abc import Sequence
+
+from store.entities import Dataset, DatasetInput, Metric, Tag
+from store.errors import StoreError
+
+MAX_ENTITY_KEY_LENGTH = 250
+MAX_PARAM_VAL_LENGTH = 6000
+MAX_TAG_VAL_LENGTH = 8000
+MAX_EXPERIMENT_TAG_KEY_LENGTH = 250
+MAX_EXPERIMENT_TAG_VAL_LENGTH = 5000
+# MLflow allows 500 but the experiments.name column holds 256.
+MAX_EXPERIMENT_NAME_LENGTH = 256
+# The artifact location and run name columns are this wide.
+MAX_ARTIFACT_LOCATION_LENGTH = 256
+MAX_RUN_NAME_LENGTH = 250
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+MAX_DATASET_NAME_SIZE = 500
+MAX_DATASET_DIGEST_SIZE = 36
+MAX_DATASET_SOURCE_TYPE_SIZE = 36
+MAX_DATASET_SOURCE_SIZE = 65535
+MAX_DATASET_SCHEMA_SIZE = 1048575
+MAX_DATASET_PROFILE_SIZE = 16777215
+MAX_INPUT_TAG_KEY_SIZE = 255
+MAX_INPUT_TAG_VALUE_SIZE = 500
+
+_PLAIN_NUMBERS = (float, int)
+_NAME = re.compile(r"^[/\w.\- :]*$")
+_RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
+TRUNCATE_VARIABLE = "MLFLOW_TRUNCATE_LONG_VALUES"
+
+
+def check_name(name: str | None, what: str) -> str:
+    """A metric, param or tag name: present, of allowed characters, and a clean relative path."""
+    if name is None or not isinstance(name, str):
+        raise StoreError(f"Missing {what}: a key name must be provided.")
+    problem = _name_problem(name)
+    if problem:
+        raise StoreError(f"Invalid {what} {name!r}: {problem}")
+    return name
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_problem(name: str) -> str | None:
+    """What is wrong with a name, or None; cached, as a batch repeats its keys."""
+    if not _NAME.match(name):
+        return (
+            "names may only contain alphanumerics, underscores (_), dashes (-), periods (.), "
+            "spaces ( ), colons (:) and slashes (/)."
+        )
+    normal = posixpath.normpath(name)
+    if normal != name or normal == "." or normal.startswith(("..", "/")):
+        return (
+            f"it would resolve to {normal!r} as a path; use a name without '.', '..' or "
+            "leading, doubled or trailing slashes."
+        )
+    return None
+
+
+def check_length(value: str | None, limit: int, what: str) -> None:
+    if value is not None and len(value) > limit:
+        raise StoreError(f"'{what}' exceeds the maximum length of {limit} characters.")
+
+
+def fitted(value: str | None, limit: int, what: str) -> str | None:
+    """`value`, cut to `limit` when truncation is on, else refused when longer."""
+    if value is None or len(value) <= limit:
+        return value
+    if os.environ.get(TRUNCATE_VARIABLE, "true").strip().lower() in ("true", "1"):
+        return value[:limit]
+    raise StoreError(f"'{what}' exceeds the maximum length of {limit} characters.")
+
+
+def checked_metric(metric: Metric, index: int | None = None) -> Metric:
+    """`metric` when it is valid; `index` is its place in a batch, for the message.
+
+    The common case (plain int and float fields) is checked first, without building any
+    message, since a batch checks a thousand of them."""
+    if (
+        type(metric.value) in _PLAIN_NUMBERS
+        and type(metric.timestamp) is int
+        and metric.timestamp >= 0
+        and type(metric.step) is int
+        and type(metric.key) is str
+        and len(metric.key) <= MAX_ENTITY_KEY_LENGTH
+        and _name_problem(metric.key) is None
+    ):
+        return metric
+    where = "" if index is None else f"metrics[{index}]."
+    check_name(metric.key, f"{where}metric name")
+    if not _is_number(metric.value):
+        raise StoreError(
+            f"Invalid value {metric.value!r} for {where}value of metric {metric.key!r}: "
+            "give a double (64-bit floating point)."
+        )
+    if not _is_number(metric.timestamp) or metric.timestamp < 0:
+        raise StoreError(
+            f"Invalid {where}timestamp {metric.timestamp!r} of metric {metric.key!r}: "
+            "give a non-negative 64-bit integer."
+        )
+    if not _is_number(metric.step):
+        raise StoreError(
+            f"Invalid {where}step {metric.step!r} of metric {metric.key!r}: give a 64-bit integer."
+        )
+    check_length(metric.key, MAX_ENTITY_KEY_LENGTH, "Metric name")
+    return metric
+
+
+def checked_param(param: Tag, path: str = "") -> Tag:
+    where = f"{path}." if path else ""
+    check_name(param.key, f"{where}param key")
+    check_length(param.key, MAX_ENTITY_KEY_LENGTH, "Param key")
+    if param.value is None:
+        raise StoreError(f"Missing {where}value of param {param.key!r}.")
+    return Tag(param.key, fitted(str(param.value), MAX_PARAM_VAL_LENGTH, "Param value"))
+
+
+def checked_tag(tag: Tag, path: str = "") -> Tag:
+    where = f"{path}." if path else ""
+    check_name(tag.key, f"{where}tag key")
+    check_length(tag.key, MAX_ENTITY_KEY_LENGTH, f"{where}key")
+    return Tag(tag.key, fitted(tag.value, MAX_TAG_VAL_LENGTH, f"{where}value"))
+
+
+def checked_experiment_tag(tag: Tag) -> Tag:
+    check_name(tag.key, "tag key")
+    check_length(tag.key, MAX_EXPERIMENT_TAG_KEY_LENGTH, "key")
+    check_length(tag.value, MAX_EXPERIMENT_TAG_VAL_LENGTH, "value")
+    return tag
+
+
+def check_run_id(run_id: str) -> None:
+    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+        raise StoreError(f"Invalid value {run_id!r} for parameter 'run_id' supplied.")
+
+
+def check_experiment_name(name: str | None) -> str:
+    if not isinstance(name, str) or name == "":
+        raise StoreError(f"Invalid experiment name: {name!r}; give a non-empty string.")
+    check_length(name, MAX_EXPERIMENT_NAME_LENGTH, "name")
+    return name
+
+
+def check_run_name(name: str | None) -> None:
+    check_length(name, MAX_RUN_NAME_LENGTH, "run_name")
+
+
+def check_artifact_location(location: str | None) -> None:
+    if location is None:
+        return
+    if location.startswith("runs:"):
+        raise StoreError(f"Artifact location cannot be a runs:/ URI. Given: {location!r}.")
+    check_length(location, MAX_ARTIFACT_LOCATION_LENGTH, "artifact_location")
+
+
+def check_batch(metrics: Sequence[Metric], params: Sequence[Tag], tags: Sequence[Tag]) -> None:
+    """The batch limits, and no param key twice."""
+    for what, limit, count in (
+        ("metrics", MAX_METRICS_PER_BATCH, len(metrics)),
+        ("params", MAX_PARAMS_TAGS_PER_BATCH, len(params)),
+        ("tags", MAX_PARAMS_TAGS_PER_BATCH, len(tags)),
+        (
+            "metrics, params, and tags",
+            MAX_ENTITIES_PER_BATCH,
+            len(metrics) + len(params) + len(tags),
+        ),
+    ):
+        if count > limit:
+            raise StoreError(
+                f"A batch logging request can contain at most {limit} {what}. Got {count} "
+                f"{what}. Please split up {what} across multiple requests and try again."
+            )
+    keys = [param.key for param in params]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise StoreError(
+            f"Duplicate parameter keys have been submitted: {duplicates}. Please ensure the "
+            "request contains only one param value per param key."
+        )
+
+
+def check_dataset_inputs(dataset_inputs: Sequence[DatasetInput]) -> None:
+    for dataset_input in dataset_inputs:
+        _check_dataset(dataset_input.dataset)
+        for tag in dataset_input.tags:
+            if tag is None or tag.key is None or tag.value is None:
+                raise StoreError("An input tag needs both a key and a value.")
+            check_length(tag.key, MAX_INPUT_TAG_KEY_SIZE, "key")
+            check_length(tag.value, MAX_INPUT_TAG_VALUE_SIZE, "value")
+
+
+def _check_dataset(dataset: Dataset | None) -> None:
+    if dataset is None:
+        raise StoreError("Dataset cannot be None.")
+    for what in ("name", "digest", "source_type", "source"):
+        if getattr(dataset, what) is None:
+            raise StoreError(f"Dataset {what} cannot be None.")
+    check_length(dataset.name, MAX_DATASET_NAME_SIZE, "name")
+    check_length(dataset.digest, MAX_DATASET_DIGEST_SIZE, "digest")
+    check_length(dataset.source_type, MAX_DATASET_SOURCE_TYPE_SIZE, "source_type")
+    check_length(dataset.source, MAX_DATASET_SOURCE_SIZE, "source")
+    check_length(dataset.schema, MAX_DATASET_SCHEMA_SIZE, "schema")
+    check_length(dataset.profile, MAX_DATASET_PROFILE_SIZE, "profile")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)

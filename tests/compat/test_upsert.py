@@ -1,0 +1,91 @@
+"""compat.upsert on every backend: insert-missing, replace, and keep-greatest."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import BigInteger, Boolean, Column, Float, MetaData, String, Table, select
+from sqlalchemy.engine import Connection
+
+from compat import make_engine
+from compat.upsert import insert_missing, upsert
+
+metadata = MetaData()
+latest = Table(
+    "upsert_probe",
+    metadata,
+    Column("run", String(32), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("value", Float(precision=53), nullable=False),
+    Column("is_nan", Boolean, nullable=False),
+)
+KEY = ["run", "key"]
+ORDER = ["step", "timestamp", "value"]
+
+
+@pytest.fixture
+def connection(backend: str) -> Iterator[Connection]:
+    engine = make_engine(backend)
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as connection:
+            yield connection
+            connection.execute(latest.delete())
+    finally:
+        engine.dispose()
+
+
+def rows(*points: tuple[str, int, int, float, bool]) -> list[dict[str, Any]]:
+    return [
+        {"run": "r", "key": k, "step": s, "timestamp": t, "value": v, "is_nan": n}
+        for k, s, t, v, n in points
+    ]
+
+
+def stored(connection: Connection) -> dict[str, tuple[int, int, float, bool]]:
+    found = connection.execute(select(latest).order_by(latest.c.key))
+    return {r.key: (r.step, r.timestamp, r.value, r.is_nan) for r in found}
+
+
+def test_keep_greatest_compares_columns_in_turn(connection: Connection) -> None:
+    upsert(connection, latest, rows(("a", 1, 10, 1.0, False), ("b", 1, 1, 0.0, True)), KEY, ORDER)
+    upsert(
+        connection,
+        latest,
+        rows(
+            ("a", 1, 10, 0.5, False),  # smaller value: kept out
+            ("a", 1, 9, 7.0, False),  # older timestamp: kept out
+            ("b", 1, 1, 0.0, False),  # a tie: the stored row stays
+            ("c", 0, 0, 2.0, False),  # new key: inserted
+        ),
+        KEY,
+        ORDER,
+    )
+    assert stored(connection) == {
+        "a": (1, 10, 1.0, False),
+        "b": (1, 1, 0.0, True),
+        "c": (0, 0, 2.0, False),
+    }
+    upsert(connection, latest, rows(("a", 2, 0, -1.0, False), ("b", 1, 2, -5.0, False)), KEY, ORDER)
+    assert stored(connection)["a"] == (2, 0, -1.0, False)
+    assert stored(connection)["b"] == (1, 2, -5.0, False)
+
+
+def test_keep_greatest_reduces_repeated_keys_first(connection: Connection) -> None:
+    points = rows(("a", 3, 1, 1.0, False), ("a", 3, 1, 4.0, False), ("a", 2, 9, 9.0, False))
+    upsert(connection, latest, points, KEY, ORDER)
+    assert stored(connection) == {"a": (3, 1, 4.0, False)}
+
+
+def test_replace_takes_the_last_row_per_key(connection: Connection) -> None:
+    upsert(connection, latest, rows(("a", 5, 5, 5.0, False)), KEY)
+    upsert(connection, latest, rows(("a", 1, 1, 1.0, True), ("a", 0, 0, 0.0, False)), KEY)
+    assert stored(connection) == {"a": (0, 0, 0.0, False)}
+
+
+def test_insert_missing_leaves_stored_rows_alone(connection: Connection) -> None:
+    insert_missing(connection, latest, rows(("a", 1, 1, 1.0, False)), KEY)
+    insert_missing(connection, latest, rows(("a", 9, 9, 9.0, True), ("b", 2, 2, 2.0, False)), KEY)
+    assert stored(connection) == {"a": (1, 1, 1.0, False), "b": (2, 2, 2.0, False)}
