@@ -1,0 +1,62 @@
+"""The Default experiment: id 0, created once when a store finds no experiment at all."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Engine
+
+from compat import make_engine
+from migrations import runner
+from store import models
+from store.bootstrap import ensure_default_experiment
+
+ROOT = "s3://bucket/artifacts"
+
+
+@pytest.fixture
+def engine(fresh_backend: str) -> Iterator[Engine]:
+    engine = make_engine(fresh_backend)
+    runner.upgrade(engine, "head", fresh=models.create_all)
+    yield engine
+    engine.dispose()
+
+
+def experiments(engine: Engine) -> list[tuple[object, ...]]:
+    table = models.Experiment.__table__
+    columns = ("experiment_id", "name", "artifact_location", "lifecycle_stage")
+    with engine.connect() as connection:
+        query = select(*(table.c[c] for c in columns)).order_by(table.c.experiment_id)
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def test_default_experiment_is_created_once(engine: Engine) -> None:
+    with engine.begin() as connection:
+        assert ensure_default_experiment(connection, ROOT)
+    with engine.begin() as connection:
+        assert not ensure_default_experiment(connection, ROOT)
+    assert experiments(engine) == [(0, "Default", f"{ROOT}/0", "active")]
+
+
+def test_next_experiment_after_the_default_gets_id_one(engine: Engine) -> None:
+    with engine.begin() as connection:
+        ensure_default_experiment(connection, ROOT)
+        connection.execute(insert(models.Experiment).values(name="second"))
+    assert [row[0] for row in experiments(engine)] == [0, 1]
+
+
+def test_default_experiment_times_are_set_and_equal(engine: Engine) -> None:
+    with engine.begin() as connection:
+        ensure_default_experiment(connection, ROOT)
+        created, updated = connection.execute(
+            text("SELECT creation_time, last_update_time FROM experiments")
+        ).one()
+    assert created == updated and created > 1_600_000_000_000
+
+
+@pytest.mark.backends("mysql")
+def test_session_sql_mode_is_restored_after_inserting_id_zero(engine: Engine) -> None:
+    with engine.begin() as connection:
+        before = connection.execute(text("SELECT @@SESSION.sql_mode")).scalar()
+        ensure_default_experiment(connection, ROOT)
+        assert connection.execute(text("SELECT @@SESSION.sql_mode")).scalar() == before
