@@ -95,6 +95,23 @@ def checks_on(table: str, column: str) -> list[ReflectedCheckConstraint]:
     return [check for check in checks if mentions.search(check["sqltext"])]
 
 
+def drop_checks_on(table: str, column: str, containing: str = "") -> None:
+    """Drop the live CHECK constraints of `table` that test `column` (and whose SQL holds
+    `containing`), by the names the database gave them; a rerun finds none left to drop."""
+    for check in checks_on(table, column):
+        if containing in check["sqltext"]:
+            op.drop_constraint(str(check["name"]), table, type_="check")
+
+
+def rebuild(table: sa.Table) -> None:
+    """Copy the rows of `table.name` into a new table made exactly as `table` describes.
+
+    SQLite cannot drop a constraint that has no name; rebuilding the table is its way.
+    """
+    with op.batch_alter_table(table.name, copy_from=table, recreate="always"):
+        pass
+
+
 def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
     """Create `table` unless it exists; its indexes are separate `create_index_once` steps."""
     if not has_table(table):

@@ -89,6 +89,22 @@ class Required:
         return column.is_(None)
 
 
+@dataclass(frozen=True)
+class Disallowed:
+    """Going down brings back a CHECK that forbids `values` in a column."""
+
+    table: str
+    column: str
+    values: tuple[str, ...]
+
+    @property
+    def unfit_values(self) -> str:
+        return " or ".join(self.values)
+
+    def unfit(self, column: sa.ColumnClause[str]) -> sa.ColumnElement[bool]:
+        return column.in_(self.values)
+
+
 def shrink(columns: Iterable[Shrink]) -> None:
     """Narrow every column back, from inside a downgrade(), once all their values fit."""
     columns = tuple(columns)

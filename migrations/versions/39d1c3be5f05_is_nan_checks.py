@@ -6,7 +6,7 @@ from functools import partial
 import sqlalchemy as sa
 
 from compat import migration as step
-from migrations import frozen_tables, lossy
+from migrations import frozen_tables
 
 revision = "39d1c3be5f05"
 down_revision = "a8c4a736bde6"
@@ -23,8 +23,6 @@ BEFORE: dict[str, Callable[[], sa.Table]] = {
         primary_key=("key", "timestamp", "step", "run_uuid", "value", "is_nan"),
     ),
 }
-
-NOT_DOWNGRADABLE = "trackstore does not remove the is_nan checks the database named itself"
 
 
 def upgrade() -> None:
@@ -43,4 +41,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    lossy.refuse(revision, NOT_DOWNGRADABLE)
+    """Drop the is_nan checks again, and on MySQL give metrics.is_nan its DEFAULT back."""
+    if step.dialect().alters_by_copying_table:
+        for before in BEFORE.values():
+            step.rebuild(before())
+        return
+    for table in BEFORE:
+        step.drop_checks_on(table, "is_nan")
+    if step.dialect().type_change_drops_default:
+        with step.altering("metrics") as batch:
+            batch.alter_column(
+                "is_nan",
+                existing_type=sa.Boolean(create_constraint=False),
+                existing_nullable=False,
+                server_default="0",
+            )

@@ -1,6 +1,7 @@
 """Run status may also be KILLED: the column becomes an enum of five values with a new check."""
 
 import sqlalchemy as sa
+from alembic import op
 
 from compat import migration as step
 from migrations import frozen_tables, lossy
@@ -13,7 +14,7 @@ depends_on = None
 OLD_STATUSES = ("SCHEDULED", "FAILED", "FINISHED", "RUNNING")
 STATUSES = (*OLD_STATUSES, "KILLED")
 
-NOT_DOWNGRADABLE = "trackstore does not rebuild the run status checks of 2019 that it replaced"
+LOSSY_COLUMNS = (lossy.Disallowed("runs", "status", ("KILLED",)),)
 
 
 def upgrade() -> None:
@@ -36,4 +37,18 @@ def _status_enum(
 
 
 def downgrade() -> None:
-    lossy.refuse(revision, NOT_DOWNGRADABLE)
+    """Back to VARCHAR(20) under the check named "status", once no run is KILLED."""
+    lossy.check(LOSSY_COLUMNS)
+    if step.dialect().alters_by_copying_table:
+        step.rebuild(frozen_tables.base("runs"))
+        return
+    step.drop_checks_on("runs", "status", containing="KILLED")
+    with step.altering("runs") as batch:
+        batch.alter_column(
+            "status",
+            existing_type=sa.String(len("SCHEDULED")),
+            existing_nullable=True,
+            type_=sa.String(20),
+        )
+    if not any(check["name"] == "status" for check in step.checks_on("runs", "status")):
+        op.create_check_constraint("status", "runs", sa.column("status").in_(OLD_STATUSES))
