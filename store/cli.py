@@ -260,5 +260,46 @@ def server(
     )
 
 
+@main.command()
+@click.option(
+    "--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP
+)
+@click.option(
+    "--older-than",
+    metavar="AGE",
+    help="Only what was deleted longer ago than AGE, in #d#h#m#s form (e.g. 30d, 1d2h3m4s).",
+)
+@click.option(
+    "--run-ids", metavar="IDS", help="Comma-separated deleted runs to remove (default: all)."
+)
+@click.option(
+    "--experiment-ids",
+    metavar="IDS",
+    help="Comma-separated deleted experiments to remove with all their runs (default: all).",
+)
+@user_errors
+def gc(
+    backend_store_uri: str, older_than: str | None, run_ids: str | None, experiment_ids: str | None
+) -> None:
+    """Permanently remove deleted runs and experiments with all their rows, as `mlflow gc`.
+
+    Refuses, removing nothing, when a given run or experiment is not deleted. Artifacts are
+    not touched.
+    """
+    from store.gc import GarbageCollector
+
+    collector = GarbageCollector(make_engine(backend_store_uri))
+    chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))
+    collector.collect(chosen, echo)
+    click.echo(
+        f"Removed {len(chosen.run_ids)} run(s) outside the experiments and "
+        f"{len(chosen.experiment_ids)} experiment(s)."
+    )
+
+
+def _id_list(ids: str | None) -> list[str]:
+    return [part.strip() for part in (ids or "").split(",") if part.strip()]
+
+
 if __name__ == "__main__":
     main()

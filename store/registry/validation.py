@@ -1,0 +1,74 @@
+"""The checks MLflow 3.1.4's registry makes on names, versions, aliases, tags and stages.
+
+Each raises StoreError (INVALID_PARAMETER_VALUE) before anything is read or written.
+"""
+
+import re
+
+from store.errors import StoreError
+from store.registry_entities import ALL_STAGES
+from store.tracking.validation import check_length, check_name
+
+MAX_TAG_KEY_LENGTH = 250
+MAX_TAG_VALUE_LENGTH = 100_000
+MAX_ALIAS_LENGTH = 255
+_ALIAS = re.compile(r"^[\w\-]*$")
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+
+
+def check_model_name(name: str | None, parameter: str = "name") -> str:
+    if not name:
+        raise StoreError(f"Missing value for required parameter '{parameter}'; give a model name.")
+    return name
+
+
+def checked_version(version: int | str) -> int:
+    """A model version number given as an int or a decimal string."""
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        raise StoreError(
+            f"Parameter 'version' must be an integer, got {version!r}; give a version number."
+        ) from None
+
+
+def check_alias(alias: str | None) -> str:
+    if not alias:
+        raise StoreError("Registered model alias name cannot be empty; give an alias.")
+    if not _ALIAS.match(alias):
+        raise StoreError(
+            f"Invalid alias name: {alias!r}; aliases may only contain alphanumerics, "
+            "underscores (_) and dashes (-)."
+        )
+    check_length(alias, MAX_ALIAS_LENGTH, "Registered model alias name")
+    if alias.lower() == "latest":
+        raise StoreError("'latest' alias name (case insensitive) is reserved; choose another.")
+    if _VERSION_ALIAS.match(alias):
+        raise StoreError(f"Version alias name {alias!r} is reserved; choose another.")
+    return alias
+
+
+def check_tag_key(key: str) -> None:
+    check_name(key, "tag key")
+
+
+def check_registered_model_tag(key: str, value: str | None) -> None:
+    check_tag_key(key)
+    check_length(key, MAX_TAG_KEY_LENGTH, "key")
+    check_length(value, MAX_TAG_VALUE_LENGTH, "value")
+
+
+def check_model_version_tag(key: str, value: str | None) -> None:
+    if value is None:
+        raise StoreError(f"Tag value cannot be None; give a value for tag {key!r}.")
+    check_registered_model_tag(key, value)
+
+
+def canonical_stage(stage: str) -> str:
+    """The stage as MLflow spells it ("staging" -> "Staging"); unknown stages are refused."""
+    for known in ALL_STAGES:
+        if stage.lower() == known.lower():
+            return known
+    raise StoreError(
+        f"Invalid Model Version stage: {stage}. Value must be one of {', '.join(ALL_STAGES)}."
+    )
