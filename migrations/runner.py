@@ -4,6 +4,7 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 `compat`, never decided here by name.
 """
 
+import functools
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,9 @@ def alembic_config(**attributes: object) -> Config:
     return config
 
 
+@functools.cache
 def script_directory() -> ScriptDirectory:
+    """The revision scripts, read once per process (reading them is most of a fresh create)."""
     return ScriptDirectory.from_config(alembic_config())
 
 

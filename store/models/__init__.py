@@ -37,8 +37,9 @@ metadata = Base.metadata
 
 
 def create_all(connection: Connection) -> None:
-    """Create every head table on `connection`, inside the caller's transaction."""
-    metadata.create_all(connection)
+    """Create every head table on `connection`, an empty database, in the caller's transaction
+    (the tables are not looked for first: the runner calls this only when there are none)."""
+    metadata.create_all(connection, checkfirst=False)
 
 
 __all__ = [
