@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from compat.upsert import upsert
 from store.base import SqlStore
 from store.catalog import logged_model_params, logged_model_tags
-from store.child_rows import pairs_by_owner
-from store.entities import ACTIVE, DELETED, Metric, Tag, ViewType
+from store.entities import ACTIVE, DELETED, Metric, Tag
 from store.errors import StoreError, not_found
 from store.logged_model_entities import PENDING, LoggedModel, status_number
-from store.paging import Page, fetch_page
+from store.lookups import active_experiment, load_page, pairs_by_owner
+from store.paging import Page
 from store.search import parse_filter
 from store.search.logged_models import (
     LOGGED_MODEL_GRAMMAR,
@@ -31,7 +31,7 @@ from store.search.logged_models import (
 from store.tables import logged_model_metrics, logged_models
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
-from store.tracking.reading import chunks, experiment_number, find_experiment
+from store.tracking.reading import chunks, experiment_number
 from store.tracking.uris import append_path
 
 SEARCH_MAX_RESULTS_DEFAULT = 100
@@ -54,12 +54,7 @@ class LoggedModelStore(SqlStore):
         model_id = f"m-{uuid.uuid4().hex}"
         created = now_ms()
         with self.session() as session:
-            experiment = find_experiment(session, experiment_id, ViewType.ALL.stages())
-            if experiment.lifecycle_stage != ACTIVE:
-                raise StoreError(
-                    f"The experiment {experiment_id} must be in the 'active' state. "
-                    f"Current state is {experiment.lifecycle_stage}."
-                )
+            experiment = active_experiment(session, experiment_id)
             session.execute(
                 insert(logged_models).values(
                     model_id=model_id,
@@ -156,12 +151,11 @@ class LoggedModelStore(SqlStore):
             *model_conditions(comparisons, datasets or [], self.dialect),
         )
         with self.session() as session:
-            page = fetch_page(session, stmt, model_order(order_by or []), offset, limit, _row)
-            models = _load(session, page.items)
+            page = load_page(session, stmt, model_order(order_by or []), offset, limit, _load)
         if not page.next_page_token:
-            return Page(models)
+            return page
         following = PageToken(request.experiment_ids, filter_string, order_by, offset + limit)
-        return Page(models, following.encode())
+        return Page(page.items, following.encode())
 
 
 def _check_name(name: str | None) -> None:
@@ -204,10 +198,6 @@ def _put(session: Session, table: Table, model: Row[Any], pairs: Sequence[Tag]) 
         for pair in pairs
     ]
     upsert(session.connection(), table, rows, ("model_id", f"{prefix}_key"))
-
-
-def _row(row: Row[Any]) -> Row[Any]:
-    return row
 
 
 def _load(session: Session, rows: Sequence[Row[Any]]) -> list[LoggedModel]:

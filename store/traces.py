@@ -14,15 +14,14 @@ from sqlalchemy.orm import Session
 from compat.upsert import upsert
 from store.base import SqlStore
 from store.catalog import trace_info, trace_request_metadata, trace_tags
-from store.child_rows import pairs_by_owner
-from store.entities import ACTIVE, ViewType
 from store.errors import StoreError, not_found
-from store.paging import check_max_results, fetch_page, offset_from_token
+from store.lookups import active_experiment, load_page, pairs_by_owner
+from store.paging import check_max_results, offset_from_token
 from store.search import parse_filter, parse_order_by_list
 from store.search.traces import TRACE_GRAMMAR, ordered_traces, trace_filter
 from store.trace_entities import IN_PROGRESS, STATUSES, TraceInfo
 from store.tracking import validation
-from store.tracking.reading import chunks, experiment_number, find_experiment
+from store.tracking.reading import chunks, experiment_number
 from store.tracking.uris import append_path
 
 ARTIFACT_LOCATION_TAG = "mlflow.artifactLocation"
@@ -42,12 +41,7 @@ class TraceStore(SqlStore):
         """Record a trace IN_PROGRESS in an active experiment, under a new request id."""
         request_id = uuid.uuid4().hex
         with self.session() as session:
-            experiment = find_experiment(session, experiment_id, ViewType.ALL.stages())
-            if experiment.lifecycle_stage != ACTIVE:
-                raise StoreError(
-                    f"The experiment {experiment_id} must be in the 'active' state. "
-                    f"Current state is {experiment.lifecycle_stage}."
-                )
+            experiment = active_experiment(session, experiment_id)
             session.execute(
                 insert(trace_info).values(
                     request_id=request_id,
@@ -131,8 +125,8 @@ class TraceStore(SqlStore):
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
         with self.session() as session:
-            page = fetch_page(session, stmt, columns, offset, max_results, lambda row: row)
-            return _load(session, page.items), page.next_page_token
+            page = load_page(session, stmt, columns, offset, max_results, _load)
+        return page.items, page.next_page_token
 
     def delete_traces(
         self,

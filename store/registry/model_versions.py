@@ -22,7 +22,8 @@ from store.catalog import (
 )
 from store.entities import DELETED, Tag
 from store.errors import StoreError
-from store.paging import Page, fetch_page, offset_from_token
+from store.lookups import load_page
+from store.paging import Page, offset_from_token
 from store.registry import reading, validation
 from store.registry_entities import (
     ACTIVE_STAGES,
@@ -212,11 +213,7 @@ class ModelVersionStore(SqlStore):
         page_token: str | None = None,
     ) -> Page[ModelVersion]:
         """Live versions matching `filter_string`, ordered, a page at a time."""
-        if not isinstance(max_results, int) or not 1 <= max_results <= SEARCH_MAX_RESULTS_THRESHOLD:
-            raise StoreError(
-                "Invalid value for max_results: it must be a positive integer of at most "
-                f"{SEARCH_MAX_RESULTS_THRESHOLD}, but got {max_results}."
-            )
+        validation.check_page_size(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         comparisons = parse_filter(filter_string, MODEL_VERSION_GRAMMAR)
         order = model_version_order(parse_order_by_list(order_by, MODEL_VERSION_GRAMMAR))
         offset = offset_from_token(page_token)
@@ -225,9 +222,7 @@ class ModelVersionStore(SqlStore):
             *model_version_conditions(comparisons, self.dialect),
         )
         with self.session() as session:
-            page = fetch_page(session, stmt, order, offset, max_results, lambda row: row)
-            versions = reading.load_model_versions(session, page.items)
-        return Page(versions, page.next_page_token)
+            return load_page(session, stmt, order, offset, max_results, reading.load_model_versions)
 
     def set_model_version_tag(self, name: str, version: int | str, tag: Tag) -> None:
         validation.check_model_name(name)

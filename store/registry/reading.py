@@ -20,8 +20,8 @@ from store.catalog import (
     registered_model_tags,
     registered_models,
 )
-from store.child_rows import pairs_by_owner
 from store.errors import not_found
+from store.lookups import pairs_by_owner
 from store.registry_entities import STAGE_DELETED_INTERNAL, ModelVersion, RegisteredModel
 from store.tracking.reading import chunks
 

@@ -17,7 +17,8 @@ from store.catalog import (
 )
 from store.entities import Tag
 from store.errors import StoreError, already_exists
-from store.paging import Page, fetch_page, offset_from_token
+from store.lookups import load_page
+from store.paging import Page, offset_from_token
 from store.registry import reading, validation
 from store.registry_entities import ALL_STAGES, ModelVersion, RegisteredModel
 from store.search import parse_filter, parse_order_by_list
@@ -122,11 +123,7 @@ class RegisteredModelStore(SqlStore):
         page_token: str | None = None,
     ) -> Page[RegisteredModel]:
         """Models matching `filter_string` (name and tags), ordered, a page at a time."""
-        if not 1 <= max_results <= SEARCH_MAX_RESULTS_THRESHOLD:
-            raise StoreError(
-                "Invalid value for request parameter max_results. It must be between 1 and "
-                f"{SEARCH_MAX_RESULTS_THRESHOLD}, but got value {max_results}."
-            )
+        validation.check_page_size(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         comparisons = parse_filter(filter_string, REGISTERED_MODEL_GRAMMAR)
         order = registered_model_order(parse_order_by_list(order_by, REGISTERED_MODEL_GRAMMAR))
         offset = offset_from_token(page_token)
@@ -134,9 +131,9 @@ class RegisteredModelStore(SqlStore):
             *registered_model_conditions(comparisons, self.dialect)
         )
         with self.session() as session:
-            page = fetch_page(session, stmt, order, offset, max_results, lambda row: row)
-            models = reading.load_registered_models(session, page.items)
-        return Page(models, page.next_page_token)
+            return load_page(
+                session, stmt, order, offset, max_results, reading.load_registered_models
+            )
 
     def set_registered_model_tag(self, name: str, tag: Tag) -> None:
         validation.check_model_name(name)

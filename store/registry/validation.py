@@ -16,6 +16,14 @@ _ALIAS = re.compile(r"^[\w\-]*$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 
 
+def check_page_size(max_results: int, limit: int) -> None:
+    if not isinstance(max_results, int) or not 1 <= max_results <= limit:
+        raise StoreError(
+            f"Invalid value for request parameter max_results. It must be between 1 and {limit}, "
+            f"but got value {max_results}."
+        )
+
+
 def check_model_name(name: str | None, parameter: str = "name") -> str:
     if not name:
         raise StoreError(f"Missing value for required parameter '{parameter}'; give a model name.")
