@@ -1,5 +1,7 @@
 """Model versions on every backend: create, read, describe, stages, delete, tags, sources."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from store.entities import Tag
@@ -160,3 +162,9 @@ def test_unresolvable_model_sources_are_refused(
     registry: RegistryStore, name: str, source: str
 ) -> None:
     refused(INVALID_PARAMETER_VALUE, registry.create_model_version, name, source)
+
+
+def test_concurrent_creators_get_distinct_numbers(registry: RegistryStore, name: str) -> None:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        created = list(pool.map(lambda n: registry.create_model_version(name, f"s/{n}"), range(6)))
+    assert sorted(version.version for version in created) == [1, 2, 3, 4, 5, 6]
