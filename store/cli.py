@@ -287,8 +287,11 @@ def gc(
     not touched.
     """
     from store.gc import GarbageCollector
+    from store.guard import ensure_servable
 
-    collector = GarbageCollector(make_engine(backend_store_uri))
+    engine = make_engine(backend_store_uri)
+    ensure_servable(engine, create_if_empty=False)
+    collector = GarbageCollector(engine)
     chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))
     collector.collect(chosen, echo)
     click.echo(

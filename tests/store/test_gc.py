@@ -1,5 +1,6 @@
 """`trackstore gc` on every backend: what goes, what stays, refusals, ages and batches."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -227,3 +228,10 @@ def test_the_command_prints_what_it_removed_and_refuses_clearly(
     assert good.exit_code == 0, good.output
     assert f"Run with ID {run_id} has been permanently deleted." in good.output
     assert count(store, runs, "run_uuid", [run_id, active]) == 1
+
+
+def test_the_command_refuses_a_database_not_at_head(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = CliRunner().invoke(main, ["gc", "--backend-store-uri", uri])
+    assert result.exit_code == 1
+    assert "error:" in result.output and "empty" in result.output
