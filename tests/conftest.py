@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from compat import make_engine
 from compat.databases import create_database, drop_database
 from tests.backends import BACKENDS, server_for
 
@@ -74,3 +76,11 @@ def fresh_backend(backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
         yield url.render_as_string(hide_password=False)
     finally:
         drop_database(server_url, database)
+
+
+@pytest.fixture
+def fresh_engine(fresh_backend: str) -> Iterator[Engine]:
+    """An Engine (from `compat.make_engine`) on `fresh_backend`, disposed afterwards."""
+    engine = make_engine(fresh_backend)
+    yield engine
+    engine.dispose()

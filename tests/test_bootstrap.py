@@ -1,12 +1,9 @@
 """The Default experiment: id 0, created once when a store finds no experiment at all."""
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
 
-from compat import make_engine
 from migrations import runner
 from store import models
 from store.bootstrap import ensure_default_experiment
@@ -15,11 +12,9 @@ ROOT = "s3://bucket/artifacts"
 
 
 @pytest.fixture
-def engine(fresh_backend: str) -> Iterator[Engine]:
-    engine = make_engine(fresh_backend)
-    runner.upgrade(engine, "head", fresh=models.create_all)
-    yield engine
-    engine.dispose()
+def engine(fresh_engine: Engine) -> Engine:
+    runner.upgrade(fresh_engine, "head", fresh=models.create_all)
+    return fresh_engine
 
 
 def experiments(engine: Engine) -> list[tuple[object, ...]]:

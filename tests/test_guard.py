@@ -1,14 +1,13 @@
 """The schema guard: serve at head with one query; otherwise refuse, touching nothing."""
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from compat import TrackstoreError, make_engine, mask_url
+from compat import TrackstoreError, mask_url
 from migrations import runner
 from store import guard, models
 from tests.cli import run_trackstore
@@ -17,13 +16,6 @@ from tests.schema import snapshot
 # Statements a connection's own set-up sends (SQLite's pragmas and BEGIN), not the guard's.
 CONNECTION_SETUP = re.compile(r"\s*(PRAGMA|BEGIN|COMMIT|ROLLBACK)\b", re.IGNORECASE)
 UNKNOWN_REVISION = "ffffffffffff"
-
-
-@pytest.fixture
-def engine(fresh_backend: str) -> Iterator[Engine]:
-    engine = make_engine(fresh_backend)
-    yield engine
-    engine.dispose()
 
 
 def create_at_head(engine: Engine) -> None:
@@ -56,82 +48,82 @@ def refusal(engine: Engine, **options: Any) -> str:
     return str(refused.value)
 
 
-def test_head_is_served_with_one_query(engine: Engine) -> None:
-    create_at_head(engine)
-    engine.dispose()
-    with engine.connect():
+def test_head_is_served_with_one_query(fresh_engine: Engine) -> None:
+    create_at_head(fresh_engine)
+    fresh_engine.dispose()
+    with fresh_engine.connect():
         pass  # the driver's first-connect queries are not the guard's
     statements: list[str] = []
 
-    @event.listens_for(engine, "before_cursor_execute")
+    @event.listens_for(fresh_engine, "before_cursor_execute")
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if not CONNECTION_SETUP.match(statement):
             statements.append(statement)
 
-    guard.ensure_servable(engine)
+    guard.ensure_servable(fresh_engine)
     assert len(statements) == 1
     assert "alembic_version" in statements[0]
 
 
-def test_older_revision_is_refused_with_distance_and_remedy(engine: Engine) -> None:
-    create_at_head(engine)
+def test_older_revision_is_refused_with_distance_and_remedy(fresh_engine: Engine) -> None:
+    create_at_head(fresh_engine)
     order = [script.revision for script in runner.history()]
     older = order[-3]
-    runner.stamp(engine, older)
-    message = refusal(engine)
-    where = mask_url(engine.url)
+    runner.stamp(fresh_engine, older)
+    message = refusal(fresh_engine)
+    where = mask_url(fresh_engine.url)
     assert f"is at revision {older}, 2 revisions behind" in message
     assert f"back it up, then run `trackstore db upgrade {where}`" in message
 
 
-def test_unknown_revision_is_refused_as_newer_not_out_of_date(engine: Engine) -> None:
-    create_at_head(engine)
-    record_revision(engine, UNKNOWN_REVISION)
-    message = refusal(engine)
+def test_unknown_revision_is_refused_as_newer_not_out_of_date(fresh_engine: Engine) -> None:
+    create_at_head(fresh_engine)
+    record_revision(fresh_engine, UNKNOWN_REVISION)
+    message = refusal(fresh_engine)
     assert UNKNOWN_REVISION in message
     assert "does not know" in message and "newer" in message
     assert "behind" not in message and "upgrade" not in message
 
 
-def test_tables_without_revision_are_refused_with_stamp_advice(engine: Engine) -> None:
-    with engine.begin() as connection:
+def test_tables_without_revision_are_refused_with_stamp_advice(fresh_engine: Engine) -> None:
+    with fresh_engine.begin() as connection:
         models.create_all(connection)
-    message = refusal(engine)
+    message = refusal(fresh_engine)
     assert "records no revision" in message
-    assert f"`trackstore db stamp {mask_url(engine.url)} REV`" in message
+    assert f"`trackstore db stamp {mask_url(fresh_engine.url)} REV`" in message
 
 
-def test_empty_database_is_created_at_head_when_allowed(engine: Engine) -> None:
-    guard.ensure_servable(engine, create_if_empty=True)
-    with engine.connect() as connection:
+def test_empty_database_is_created_at_head_when_allowed(fresh_engine: Engine) -> None:
+    guard.ensure_servable(fresh_engine, create_if_empty=True)
+    with fresh_engine.connect() as connection:
         assert runner.current_revision(connection) == runner.head_revision()
-    guard.ensure_servable(engine)
+    guard.ensure_servable(fresh_engine)
 
 
-def test_empty_database_is_refused_when_creation_is_not_allowed(engine: Engine) -> None:
-    message = refusal(engine, create_if_empty=False)
+def test_empty_database_is_refused_when_creation_is_not_allowed(fresh_engine: Engine) -> None:
+    message = refusal(fresh_engine, create_if_empty=False)
     assert "is empty" in message
-    assert f"`trackstore db upgrade {mask_url(engine.url)}`" in message
+    assert f"`trackstore db upgrade {mask_url(fresh_engine.url)}`" in message
 
 
 @pytest.mark.backends("sqlite")
-def test_empty_sqlite_is_created_by_default(engine: Engine) -> None:
-    guard.ensure_servable(engine)
-    with engine.connect() as connection:
+def test_empty_sqlite_is_created_by_default(fresh_engine: Engine) -> None:
+    guard.ensure_servable(fresh_engine)
+    with fresh_engine.connect() as connection:
         assert runner.current_revision(connection) == runner.head_revision()
 
 
 @pytest.mark.backends("postgresql", "mysql", "mssql")
-def test_empty_server_database_is_refused_by_default(engine: Engine) -> None:
-    assert "is empty" in refusal(engine)
+def test_empty_server_database_is_refused_by_default(fresh_engine: Engine) -> None:
+    assert "is empty" in refusal(fresh_engine)
 
 
 @pytest.mark.backends("sqlite")
 def test_server_command_refuses_an_old_database_without_traceback(
-    fresh_backend: str, engine: Engine
+    fresh_backend: str, fresh_engine: Engine
 ) -> None:
-    create_at_head(engine)
-    runner.stamp(engine, runner.history()[-2].revision)
+    create_at_head(fresh_engine)
+    runner.stamp(fresh_engine, runner.history()[-2].revision)
     result = run_trackstore("server", "--backend-store-uri", fresh_backend, "--port", "0")
     assert result.returncode != 0
     assert result.stderr.startswith("error: ") and "1 revision behind" in result.stderr
