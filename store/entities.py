@@ -1,5 +1,7 @@
 """What the tracking store returns: plain dataclasses whose `to_json()` is MLflow's REST JSON.
 
+They are slotted and not frozen, because a page of results builds many thousands of them and
+frozen dataclasses are several times slower to create; treat them as values all the same.
 The JSON follows MLflow's protobuf messages as its server writes them: snake_case field
 names in field-number order, 64-bit integers as numbers, unset fields left out, empty lists
 left out, and NaN and infinities as the strings "NaN", "Infinity" and "-Infinity".
@@ -63,7 +65,7 @@ def _present(pairs: list[tuple[str, Any]]) -> JsonObject:
     return {name: value for name, value in pairs if value is not None and value != []}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Tag:
     """A key and value: a run tag, an experiment tag, a param or a dataset input tag."""
 
@@ -77,7 +79,7 @@ class Tag:
 Param = Tag
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Metric:
     key: str
     value: float
@@ -103,7 +105,7 @@ class Metric:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Dataset:
     name: str
     digest: str
@@ -125,7 +127,7 @@ class Dataset:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DatasetInput:
     dataset: Dataset
     tags: list[Tag] = field(default_factory=list)
@@ -136,7 +138,7 @@ class DatasetInput:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ModelOutput:
     model_id: str
     step: int
@@ -145,7 +147,7 @@ class ModelOutput:
         return {"model_id": self.model_id, "step": self.step}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunInfo:
     run_id: str
     experiment_id: str
@@ -178,7 +180,7 @@ class RunInfo:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunData:
     """The run's latest metric values, params and tags."""
 
@@ -205,7 +207,7 @@ class RunData:
         return {tag.key: tag.value for tag in self.tags}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunInputs:
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
     model_ids: list[str] = field(default_factory=list)
@@ -219,7 +221,7 @@ class RunInputs:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunOutputs:
     model_outputs: list[ModelOutput] = field(default_factory=list)
 
@@ -227,7 +229,7 @@ class RunOutputs:
         return _present([("model_outputs", [m.to_json() for m in self.model_outputs])])
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Run:
     """A run as get_run returns it (with outputs) or as search_runs does (outputs None)."""
 
@@ -247,7 +249,7 @@ class Run:
         return body
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Experiment:
     experiment_id: str
     name: str

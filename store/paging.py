@@ -52,8 +52,8 @@ def offset_from_token(token: str | bytes | None) -> int:
         raise StoreError(
             "Invalid page token: pass back the next_page_token of the previous page unchanged."
         ) from None
-    if offset < 0:
-        raise StoreError("Invalid page token: its offset is negative; start again without one.")
+    if not 0 <= offset < 2**63:
+        raise StoreError("Invalid page token: its offset is out of range; start without one.")
     return offset
 
 

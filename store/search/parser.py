@@ -10,6 +10,7 @@ Keywords are case-insensitive. Every refusal is a StoreError (INVALID_PARAMETER_
 says what is wrong; nothing here touches a database.
 """
 
+import math
 from dataclasses import dataclass
 
 from store.errors import StoreError
@@ -214,7 +215,11 @@ def _checked(value: Token | tuple[str, ...], comparator: str, field: Field, name
 
 
 def _number(text: str) -> int | float:
+    """A number literal; one beyond a 64-bit integer or a double is refused, not sent."""
     try:
-        return int(text)
+        number: int | float = int(text)
     except ValueError:
-        return float(text)
+        number = float(text)
+    if math.isinf(number) or (isinstance(number, int) and not -(2**63) <= number < 2**63):
+        raise StoreError(f"Invalid number {text}: it must fit a 64-bit integer or a double.")
+    return number

@@ -1,5 +1,6 @@
 """Reading runs in bulk: the run search and metric histories, a page at a time."""
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,9 +13,16 @@ from store.paging import Page, check_max_results, fetch_page, offset_from_token
 from store.search import parse_filter, parse_order_by_list
 from store.search.runs import RUN_GRAMMAR, ordered_runs, run_filter
 from store.tables import metrics, runs
-from store.tracking.reading import experiment_number, load_runs, metric_value
+from store.tracking.reading import experiment_number, load_runs
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
+_METRIC_COLUMNS = (
+    metrics.c.key,
+    metrics.c.value,
+    metrics.c.is_nan,
+    metrics.c.timestamp,
+    metrics.c.step,
+)
 
 
 class QueryStore(SqlStore):
@@ -57,10 +65,9 @@ class QueryStore(SqlStore):
     ) -> Page[Metric]:
         """Every logged value of a metric, by timestamp, step and value; [] for unknown runs."""
         check_max_results(max_results, allow_none=True)
-        stmt = select(
-            metrics.c.key, metrics.c.value, metrics.c.is_nan, metrics.c.timestamp, metrics.c.step
+        stmt = select(*_METRIC_COLUMNS).where(
+            metrics.c.run_uuid == run_id, metrics.c.key == metric_key
         )
-        stmt = stmt.where(metrics.c.run_uuid == run_id, metrics.c.key == metric_key)
         ordering = [metrics.c.timestamp, metrics.c.step, metrics.c.value]
         with self.session() as session:
             return fetch_page(
@@ -71,21 +78,18 @@ class QueryStore(SqlStore):
         self, run_ids: Sequence[str], metric_key: str, max_results: int
     ) -> list[tuple[str, Metric]]:
         """(run id, metric) pairs of a metric over several runs, by run, timestamp, step, value."""
-        stmt = select(
-            metrics.c.run_uuid,
-            metrics.c.key,
-            metrics.c.value,
-            metrics.c.is_nan,
-            metrics.c.timestamp,
-            metrics.c.step,
-        ).where(metrics.c.key == metric_key, metrics.c.run_uuid.in_(list(run_ids)))
+        stmt = select(metrics.c.run_uuid, *_METRIC_COLUMNS).where(
+            metrics.c.key == metric_key, metrics.c.run_uuid.in_(list(run_ids))
+        )
         ordering = [metrics.c.run_uuid, metrics.c.timestamp, metrics.c.step, metrics.c.value]
         with self.session() as session:
             page = fetch_page(
-                session, stmt, ordering, 0, max_results, lambda r: (r.run_uuid, _metric(r))
+                session, stmt, ordering, 0, max_results, lambda row: (row[0], _metric(row[1:]))
             )
             return page.items
 
 
-def _metric(row: Any) -> Metric:
-    return Metric(row.key, metric_value(row.value, row.is_nan), row.timestamp, row.step)
+def _metric(row: Sequence[Any]) -> Metric:
+    """A Metric of a row of _METRIC_COLUMNS (unpacked: far faster than by name)."""
+    key, value, is_nan, timestamp, step = row
+    return Metric(key, math.nan if is_nan else value, timestamp, step)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Table, select
+from sqlalchemy import Row, Select, Table, select
 from sqlalchemy.orm import Session
 
 from store.entities import (
@@ -80,12 +80,16 @@ def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool)
     ids = [row.run_uuid for row in rows]
     metrics = _children(
         session,
-        latest_metrics,
+        select(latest_metrics.c.run_uuid, latest_metrics.c.key, latest_metrics.c.value)
+        .add_columns(latest_metrics.c.timestamp, latest_metrics.c.step, latest_metrics.c.is_nan)
+        .order_by(latest_metrics.c.key),
         ids,
-        lambda r: Metric(r.key, metric_value(r.value, r.is_nan), r.timestamp, r.step),
+        lambda key, value, timestamp, step, is_nan: Metric(
+            key, metric_value(value, is_nan), timestamp, step
+        ),
     )
-    param_rows = _children(session, params, ids, lambda r: Tag(r.key, r.value))
-    tag_rows = _children(session, tags, ids, lambda r: Tag(r.key, r.value))
+    param_rows = _children(session, _key_values(params), ids, Tag)
+    tag_rows = _children(session, _key_values(tags), ids, Tag)
     dataset_inputs = _dataset_inputs(session, ids)
     loaded = []
     for row in rows:
@@ -118,15 +122,20 @@ def run_info(row: Mapping[Any, Any], data: RunData | None = None) -> RunInfo:
     )
 
 
+def _key_values(table: Table) -> Select[Any]:
+    return select(table.c.run_uuid, table.c.key, table.c.value).order_by(table.c.key)
+
+
 def _children(
-    session: Session, table: Table, ids: Sequence[str], convert: Callable[[Row[Any]], T]
+    session: Session, stmt: Select[Any], ids: Sequence[str], convert: Callable[..., T]
 ) -> defaultdict[str, list[T]]:
-    """The rows of a table keyed by run and key, per run and in key order, converted."""
+    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted."""
     found: defaultdict[str, list[T]] = defaultdict(list)
-    stmt = select(table).order_by(table.c.key)
+    run_column = stmt.selected_columns[0]
     for part in chunks(ids):
-        for row in session.execute(stmt.where(table.c.run_uuid.in_(part))):
-            found[row.run_uuid].append(convert(row))
+        for row in session.execute(stmt.where(run_column.in_(part))):
+            run_id, *values = row
+            found[str(run_id)].append(convert(*values))
     return found
 
 

@@ -38,6 +38,7 @@ MAX_INPUT_TAG_KEY_SIZE = 255
 MAX_INPUT_TAG_VALUE_SIZE = 500
 
 _PLAIN_NUMBERS = (float, int)
+_LONG_LIMIT = 2**63
 _NAME = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 TRUNCATE_VARIABLE = "MLFLOW_TRUNCATE_LONG_VALUES"
@@ -92,8 +93,9 @@ def checked_metric(metric: Metric, index: int | None = None) -> Metric:
     if (
         type(metric.value) in _PLAIN_NUMBERS
         and type(metric.timestamp) is int
-        and metric.timestamp >= 0
+        and 0 <= metric.timestamp < _LONG_LIMIT
         and type(metric.step) is int
+        and -_LONG_LIMIT <= metric.step < _LONG_LIMIT
         and type(metric.key) is str
         and len(metric.key) <= MAX_ENTITY_KEY_LENGTH
         and _name_problem(metric.key) is None
@@ -106,12 +108,12 @@ def checked_metric(metric: Metric, index: int | None = None) -> Metric:
             f"Invalid value {metric.value!r} for {where}value of metric {metric.key!r}: "
             "give a double (64-bit floating point)."
         )
-    if not _is_number(metric.timestamp) or metric.timestamp < 0:
+    if not _is_number(metric.timestamp) or not 0 <= metric.timestamp < _LONG_LIMIT:
         raise StoreError(
             f"Invalid {where}timestamp {metric.timestamp!r} of metric {metric.key!r}: "
             "give a non-negative 64-bit integer."
         )
-    if not _is_number(metric.step):
+    if not _is_number(metric.step) or not -_LONG_LIMIT <= metric.step < _LONG_LIMIT:
         raise StoreError(
             f"Invalid {where}step {metric.step!r} of metric {metric.key!r}: give a 64-bit integer."
         )
@@ -217,4 +219,4 @@ def _check_dataset(dataset: Dataset | None) -> None:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -51,6 +51,9 @@ def test_log_metric_to_missing_run_does_not_exist(store: TrackingStore) -> None:
         Metric("m", True, 0, 0),
         Metric("m", 1.0, -1, 0),
         Metric("m", 1.0, 0, "x"),  # type: ignore[arg-type]
+        Metric("m", 1.0, 2**63, 0),
+        Metric("m", 1.0, 0, -(2**63) - 1),
+        Metric("m", 1j, 0, 0),  # type: ignore[arg-type]
         Metric("../m", 1.0, 0, 0),
         Metric("m" * 251, 1.0, 0, 0),
     ],
@@ -212,3 +215,13 @@ def test_full_batch_of_1000_metrics(store: TrackingStore, run_id: str) -> None:
     store.log_batch(run_id, metrics=[Metric(f"m{i % 10}", i, i, i) for i in range(1000)])
     assert latest(store, run_id)["m3"] == (993.0, 993, 993)
     assert len(store.get_metric_history(run_id, "m3").items) == 100
+
+
+def test_metric_history_bulk_spans_runs(store: TrackingStore, experiment_id: str) -> None:
+    first, second = (store.create_run(experiment_id, "me").info.run_id for _ in range(2))
+    store.log_batch(first, metrics=[Metric("m", 1.0, 2, 0), Metric("m", 2.0, 1, 0)])
+    store.log_batch(second, metrics=[Metric("m", 3.0, 0, 0), Metric("other", 4.0, 0, 0)])
+    found = store.get_metric_history_bulk([first, second], "m", max_results=10)
+    expected = sorted([(first, 1, 2.0), (first, 2, 1.0), (second, 0, 3.0)])
+    assert [(run, m.timestamp, m.value) for run, m in found] == expected
+    assert len(store.get_metric_history_bulk([first, second], "m", max_results=2)) == 2

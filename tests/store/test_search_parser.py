@@ -86,6 +86,8 @@ def test_empty_filter_has_no_conditions(text: str | None) -> None:
         ("datasets.source = 'x'", "unknown dataset 'source'"),
         ("metrics. = 1", "names no key"),
         ("metrics.a = 1 AND", "expected a name"),
+        ("metrics.a > 1e999", "must fit a 64-bit integer or a double"),
+        ("start_time > 9223372036854775808", "must fit a 64-bit integer or a double"),
     ],
 )
 def test_malformed_filters_are_invalid_parameter_values(text: str, says: str) -> None:
