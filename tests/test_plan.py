@@ -10,6 +10,7 @@ from tests.cli import run_trackstore
 from tests.sample_store import OLD_REVISION, build_sample, table_rows
 from tests.schema import snapshot
 
+PROGRESS_LINE = re.compile(r"^upgraded to ([0-9a-f]{12}) \(.*\) in \d+\.\d\d s$")
 PLAN_ROW = re.compile(r"^  ([0-9a-f]{12}) +(yes|no|if values fit) +~[\d.]+ (s|min)  (.*)  —  ")
 
 
@@ -57,6 +58,16 @@ def test_undo_comes_from_the_revision_scripts() -> None:
     assert plan.undo_of(modules["451aebb31d03"]) == "no"
     assert plan.undo_of(modules["cc1f77228345"]) == "if values fit"
     assert plan.undo_of(modules["df50e92ffc5e"]) == "yes"
+
+
+def test_upgrade_prints_each_planned_revision_with_its_time(fresh_backend: str) -> None:
+    build_sample(fresh_backend)
+    planned = run_trackstore("db", "upgrade", fresh_backend, "--dry-run").stdout.splitlines()
+    expected = [match.group(1) for line in planned if (match := PLAN_ROW.match(line))]
+    result = run_trackstore("db", "upgrade", fresh_backend)
+    assert result.returncode == 0, result.stderr
+    printed = [PROGRESS_LINE.match(line) for line in result.stdout.splitlines()]
+    assert [match.group(1) for match in printed if match] == expected
 
 
 def test_plan_for_an_empty_database_creates_it_from_the_models(fresh_backend: str) -> None:
