@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from sqlalchemy import MetaData, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 
+from bench.migration_bench import table_rows as bench_table_rows
 from compat import make_engine
 from migrations import runner
 
@@ -59,14 +59,8 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
 
 def table_rows(uri: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted, for comparing two databases' contents."""
-    engine: Engine = make_engine(uri)
+    engine = make_engine(uri)
     try:
-        tables = MetaData()
-        tables.reflect(engine)
-        with engine.connect() as connection:
-            return {
-                name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-                for name, table in tables.tables.items()
-            }
+        return bench_table_rows(engine)
     finally:
         engine.dispose()

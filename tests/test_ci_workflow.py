@@ -3,26 +3,15 @@ scripts), and the script it calls runs the same way locally."""
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.test_docker_lint import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "ci" / "github" / "migrations.yml"
 MATRIX_SCRIPT = ROOT / "ci" / "migration-matrix.sh"
 BACKENDS = ("sqlite", "postgresql", "mysql", "mssql")
-
-
-def tool(name: str) -> str:
-    """The linter installed beside this Python (the test extra), else from PATH."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed; install the test extra (pip install -e .[test]).")
-    return found
 
 
 def actionlint(path: Path) -> subprocess.CompletedProcess[str]:
