@@ -44,9 +44,9 @@ def test_default_experiment_times_are_set_and_equal(engine: Engine) -> None:
     with engine.begin() as connection:
         ensure_default_experiment(connection, ROOT)
         created, updated = connection.execute(
-            text("SELECT creation_time, last_update_time FROM experiments")
+            select(models.Experiment.creation_time, models.Experiment.last_update_time)
         ).one()
-    assert created == updated and created > 1_600_000_000_000
+    assert created is not None and created == updated and created > 1_600_000_000_000
 
 
 @pytest.mark.backends("mysql")
