@@ -253,11 +253,11 @@ def server(
 ) -> None:
     """Serve MLflow's REST API over the database; refuses a database not at head."""
     from store.server import launch
+    from store.server.app import Settings
 
-    launch.prepare_database(backend_store_uri, upgrade, progress=echo)
-    launch.serve(
-        launch.Settings(backend_store_uri, default_artifact_root), host, port, workers
-    )
+    settings = Settings(backend_store_uri, default_artifact_root)
+    launch.prepare_database(settings, upgrade, progress=echo)
+    launch.serve(settings, host, port, workers)
 
 
 @main.command()

@@ -1,0 +1,174 @@
+"""Reading a request's parameters the way MLflow's protobuf messages define them.
+
+POST, PATCH and DELETE requests carry a JSON object; GET requests carry the same fields in the
+query string, where a repeated field appears once per value. Every accessor checks the type and
+answers a wrong or missing value with INVALID_PARAMETER_VALUE, as MLflow's server does.
+"""
+
+import math
+from collections.abc import Mapping
+from typing import Any, overload
+
+from store.errors import StoreError
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_TRUE = ("true", "1")
+_FALSE = ("false", "0")
+
+
+class Message:
+    """One request's fields: from the JSON body or the query string, plus path parameters."""
+
+    def __init__(self, fields: Mapping[str, Any], from_query: bool = False) -> None:
+        self._fields = fields
+        self._from_query = from_query
+
+    @overload
+    def text(self, name: str) -> str | None: ...
+    @overload
+    def text(self, name: str, default: str) -> str: ...
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise _invalid(name, value, "a string")
+        return value
+
+    def required_text(self, name: str) -> str:
+        value = self.text(name)
+        if value is None or value == "":
+            raise missing(name)
+        return value
+
+    @overload
+    def integer(self, name: str) -> int | None: ...
+    @overload
+    def integer(self, name: str, default: int) -> int: ...
+    def integer(self, name: str, default: int | None = None) -> int | None:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            raise _invalid(name, value, "a whole number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise _invalid(name, value, "a whole number")
+
+    def required_integer(self, name: str) -> int:
+        value = self.integer(name)
+        if value is None:
+            raise missing(name)
+        return value
+
+    def number(self, name: str) -> float:
+        """A double; JSON carries NaN and the infinities as the strings protobuf uses."""
+        value = self._raw(name)
+        if value is None:
+            raise missing(name)
+        return to_float(name, value)
+
+    def boolean(self, name: str, default: bool = False) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+            return value.lower() in _TRUE
+        raise _invalid(name, value, "true or false")
+
+    def enum(self, name: str, numbers: Mapping[str, int]) -> str | None:
+        """An enum value by name; protobuf's JSON may also carry the number."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        if isinstance(value, str) and value in numbers:
+            return value
+        number = value if isinstance(value, int) else _whole(value)
+        for label, candidate in numbers.items():
+            if candidate == number:
+                return label
+        raise _invalid(name, value, "one of " + ", ".join(numbers))
+
+    def texts(self, name: str) -> list[str]:
+        """A repeated string field; absent means empty."""
+        values = self._list(name)
+        for value in values:
+            if not isinstance(value, str):
+                raise _invalid(name, value, "a list of strings")
+        return values
+
+    def objects(self, name: str) -> list["Message"]:
+        """A repeated message field, each element readable as a Message of its own."""
+        values = self._list(name)
+        for value in values:
+            if not isinstance(value, dict):
+                raise _invalid(name, value, "a list of objects")
+        return [Message(value) for value in values]
+
+    def object(self, name: str) -> "Message | None":
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise _invalid(name, value, "an object")
+        return Message(value)
+
+    def run_id(self) -> str:
+        """The run id, which older clients send as `run_uuid`."""
+        return self.text("run_id") or self.required_text("run_uuid")
+
+    def _raw(self, name: str) -> Any:
+        value = self._fields.get(name)
+        if self._from_query and isinstance(value, list):
+            return value[0] if value else None
+        return value
+
+    def _list(self, name: str) -> list[Any]:
+        value = self._fields.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise _invalid(name, value, "a list")
+        return value
+
+
+def to_float(name: str, value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        if value in _NON_FINITE:
+            return _NON_FINITE[value]
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise _invalid(name, value, "a number")
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def missing(name: str) -> StoreError:
+    return StoreError(
+        f"Missing value for required parameter '{name}'; add it to the request and send it again."
+    )
+
+
+def _invalid(name: str, value: Any, expected: str) -> StoreError:
+    shown = repr(value)
+    if len(shown) > 100:
+        shown = shown[:97] + "..."
+    return StoreError(
+        f"Invalid value {shown} for parameter '{name}' supplied; it must be {expected}."
+    )

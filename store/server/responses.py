@@ -1,0 +1,46 @@
+"""Turning handler results and errors into HTTP responses with MLflow's JSON shapes."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from compat import TrackstoreError
+from compat.urls import mask_text
+from store.errors import INTERNAL_ERROR, INVALID_PARAMETER_VALUE, StoreError
+
+log = logging.getLogger("trackstore.server")
+
+ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
+JSON = "application/json"
+EMPTY = b"{}"
+
+
+def json_response(payload: Mapping[str, Any] | None, status: int = 200) -> Response:
+    body = EMPTY if not payload else orjson.dumps(payload)
+    return Response(body, status_code=status, media_type=JSON)
+
+
+def error_response(error_code: str, message: str, status: int) -> Response:
+    return json_response({"error_code": error_code, "message": message}, status)
+
+
+def failure_response(exc: BaseException) -> Response:
+    """The response for an exception a handler raised.
+
+    A StoreError keeps its code and sentence; other TrackstoreErrors are the caller's fault;
+    anything else is logged with its traceback (passwords masked) and answered without detail,
+    so that SQL text and connection strings never reach a client.
+    """
+    if isinstance(exc, StoreError):
+        return error_response(exc.error_code, str(exc), exc.http_status)
+    if isinstance(exc, TrackstoreError):
+        return error_response(INVALID_PARAMETER_VALUE, str(exc), 400)
+    log.error("Request failed: %s", mask_text(repr(exc)), exc_info=exc)
+    return error_response(
+        INTERNAL_ERROR,
+        "The server failed to handle the request; the server log has the details.",
+        500,
+    )

@@ -1,0 +1,79 @@
+"""MLflow's REST paths bound to handlers: each handler takes the stores and a Message."""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from json import JSONDecodeError
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from store.errors import StoreError
+from store.server.messages import Message
+from store.server.responses import failure_response, json_response
+from store.server.stores import Stores
+
+Result = Mapping[str, Any] | None
+Handler = Callable[[Stores, Message], Result]
+PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One REST method: `path` is relative to a prefix and may hold `{name}` parameters."""
+
+    method: str
+    path: str
+    handler: Handler
+
+
+def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) -> list[BaseRoute]:
+    """A Starlette route for every endpoint under every prefix."""
+    endpoints = list(endpoints)
+    return [
+        Route(prefix + endpoint.path, _asgi(endpoint.handler), methods=[endpoint.method])
+        for prefix in prefixes
+        for endpoint in endpoints
+    ]
+
+
+def _asgi(handler: Handler) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            message = await read_message(request)
+            result = await run_in_threadpool(handler, request.app.state.stores, message)
+        except Exception as exc:
+            return failure_response(exc)
+        return json_response(result)
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
+
+
+async def read_message(request: Request) -> Message:
+    """The request's fields: the query string of a GET, the JSON body otherwise."""
+    if request.method == "GET":
+        query = request.query_params
+        fields: dict[str, Any] = {key: query.getlist(key) for key in query}
+        fields.update(request.path_params)
+        return Message(fields, from_query=True)
+    body = await request.body()
+    payload = _decode(body) if body.strip() else {}
+    return Message({**payload, **request.path_params})
+
+
+def _decode(body: bytes) -> dict[str, Any]:
+    try:
+        payload = orjson.loads(body)
+        if isinstance(payload, str):
+            payload = orjson.loads(payload)
+    except (orjson.JSONDecodeError, JSONDecodeError):
+        raise StoreError(
+            "The request body is not valid JSON; send a JSON object with the request's fields."
+        ) from None
+    if not isinstance(payload, dict):
+        raise StoreError("The request body must be a JSON object holding the request's fields.")
+    return payload

@@ -1,0 +1,155 @@
+"""Run endpoints: create, read, search, update, delete, restore, and what is logged to a run."""
+
+from store.entities import Dataset, DatasetInput, Metric, Tag
+from store.server.fields import VIEW_TYPES, key_values, page
+from store.server.messages import Message
+from store.server.routing import Endpoint, Result
+from store.server.stores import Stores
+
+RUN_STATUSES = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
+SEARCH_RUNS_DEFAULT = 1000
+
+
+def create_run(stores: Stores, message: Message) -> Result:
+    run = stores.tracking.create_run(
+        experiment_id=message.text("experiment_id", ""),
+        user_id=message.text("user_id") or None,
+        start_time=message.integer("start_time"),
+        tags=key_values(message, "tags"),
+        run_name=message.text("run_name") or None,
+    )
+    return {"run": run.to_json()}
+
+
+def get_run(stores: Stores, message: Message) -> Result:
+    return {"run": stores.tracking.get_run(message.run_id()).to_json()}
+
+
+def update_run(stores: Stores, message: Message) -> Result:
+    info = stores.tracking.update_run_info(
+        message.run_id(),
+        run_status=message.enum("status", RUN_STATUSES),
+        end_time=message.integer("end_time"),
+        run_name=message.text("run_name"),
+    )
+    return {"run_info": info.to_json()}
+
+
+def delete_run(stores: Stores, message: Message) -> Result:
+    stores.tracking.delete_run(message.required_text("run_id"))
+    return None
+
+
+def restore_run(stores: Stores, message: Message) -> Result:
+    stores.tracking.restore_run(message.required_text("run_id"))
+    return None
+
+
+def search_runs(stores: Stores, message: Message) -> Result:
+    found = stores.tracking.search_runs(
+        experiment_ids=message.texts("experiment_ids"),
+        filter_string=message.text("filter") or None,
+        run_view_type=message.enum("run_view_type", VIEW_TYPES),
+        max_results=message.integer("max_results", SEARCH_RUNS_DEFAULT),
+        order_by=message.texts("order_by") or None,
+        page_token=message.text("page_token") or None,
+    )
+    return page([run.to_json() for run in found.items], found.next_page_token, "runs")
+
+
+def log_metric(stores: Stores, message: Message) -> Result:
+    run_id = message.run_id()
+    stores.tracking.log_metric(run_id, metric(message, run_id))
+    return None
+
+
+def metric(message: Message, run_id: str | None = None) -> Metric:
+    return Metric(
+        key=message.required_text("key"),
+        value=message.number("value"),
+        timestamp=message.required_integer("timestamp"),
+        step=message.integer("step", 0),
+        dataset_name=message.text("dataset_name") or None,
+        dataset_digest=message.text("dataset_digest") or None,
+        model_id=message.text("model_id") or None,
+        run_id=run_id,
+    )
+
+
+def log_param(stores: Stores, message: Message) -> Result:
+    stores.tracking.log_param(
+        message.run_id(), message.required_text("key"), message.text("value", "")
+    )
+    return None
+
+
+def set_tag(stores: Stores, message: Message) -> Result:
+    stores.tracking.set_tag(
+        message.run_id(), message.required_text("key"), message.text("value", "")
+    )
+    return None
+
+
+def delete_tag(stores: Stores, message: Message) -> Result:
+    stores.tracking.delete_tag(message.required_text("run_id"), message.required_text("key"))
+    return None
+
+
+def log_batch(stores: Stores, message: Message) -> Result:
+    stores.tracking.log_batch(
+        message.required_text("run_id"),
+        metrics=[metric(item) for item in message.objects("metrics")],
+        params=key_values(message, "params"),
+        tags=key_values(message, "tags"),
+    )
+    return None
+
+
+def log_inputs(stores: Stores, message: Message) -> Result:
+    stores.tracking.log_inputs(
+        message.required_text("run_id"),
+        dataset_inputs=[dataset_input(item) for item in message.objects("datasets")],
+        model_ids=[item.required_text("model_id") for item in message.objects("models")],
+    )
+    return None
+
+
+def dataset_input(message: Message) -> DatasetInput:
+    fields = message.object("dataset") or Message({})
+    dataset = Dataset(
+        name=fields.text("name", ""),
+        digest=fields.text("digest", ""),
+        source_type=fields.text("source_type", ""),
+        source=fields.text("source", ""),
+        schema=fields.text("schema"),
+        profile=fields.text("profile"),
+    )
+    tags = [Tag(tag.required_text("key"), tag.text("value", "")) for tag in message.objects("tags")]
+    return DatasetInput(dataset, tags)
+
+
+def get_metric_history(stores: Stores, message: Message) -> Result:
+    found = stores.tracking.get_metric_history(
+        message.run_id(),
+        message.required_text("metric_key"),
+        max_results=message.integer("max_results") or None,
+        page_token=message.text("page_token") or None,
+    )
+    return page([m.to_json() for m in found.items], found.next_page_token, "metrics")
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/runs/create", create_run),
+    Endpoint("GET", "/runs/get", get_run),
+    Endpoint("POST", "/runs/update", update_run),
+    Endpoint("POST", "/runs/delete", delete_run),
+    Endpoint("POST", "/runs/restore", restore_run),
+    Endpoint("POST", "/runs/search", search_runs),
+    Endpoint("POST", "/runs/log-metric", log_metric),
+    Endpoint("POST", "/runs/log-parameter", log_param),
+    Endpoint("POST", "/runs/set-tag", set_tag),
+    Endpoint("POST", "/runs/delete-tag", delete_tag),
+    Endpoint("POST", "/runs/log-batch", log_batch),
+    Endpoint("POST", "/runs/log-inputs", log_inputs),
+    Endpoint("GET", "/metrics/get-history", get_metric_history),
+]

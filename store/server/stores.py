@@ -1,0 +1,36 @@
+"""The stores one server worker shares between its requests, over one Engine."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from compat import make_engine
+from store.logged_models import LoggedModelStore
+from store.registry import RegistryStore
+from store.traces import TraceStore
+from store.tracking import TrackingStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Everything a handler may touch; built once per worker process."""
+
+    engine: Engine
+    tracking: TrackingStore
+    registry: RegistryStore
+    logged_models: LoggedModelStore
+    traces: TraceStore
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
+    engine = make_engine(backend_store_uri)
+    return Stores(
+        engine=engine,
+        tracking=TrackingStore(engine, artifact_root),
+        registry=RegistryStore(engine),
+        logged_models=LoggedModelStore(engine),
+        traces=TraceStore(engine),
+    )

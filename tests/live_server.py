@@ -1,0 +1,102 @@
+"""Live HTTP servers in subprocesses on loopback: `trackstore server` and `mlflow server`."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_is_bound(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((HOST, port)) == 0
+
+
+@dataclass
+class LiveServer:
+    """A server process, its base URL and the file its output goes to."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    started_in: float = 0.0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def trackstore_command(uri: str, port: int, workers: int, extra: Sequence[str] = ()) -> list[str]:
+    return [
+        sys.executable, "-m", "store.cli", "server", "--backend-store-uri", uri,
+        "--host", HOST, "--port", str(port), "--workers", str(workers), *extra,
+    ]  # fmt: skip
+
+
+def mlflow_command(uri: str, port: int, workers: int) -> list[str]:
+    """`mlflow server` from the environment running the tests, else the reference venv."""
+    beside = Path(sys.executable).parent / "mlflow"
+    mlflow = beside if beside.exists() else Path("/opt/mlflow-ref/bin/mlflow")
+    return [
+        str(mlflow), "server", "--backend-store-uri", uri,
+        "--host", HOST, "--port", str(port), "--workers", str(workers),
+    ]  # fmt: skip
+
+
+def start(
+    command: list[str],
+    port: int,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> LiveServer:
+    """Start `command` and wait until GET /health answers OK; raise with its output if not."""
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    server = LiveServer(f"http://{HOST}:{port}", process, log)
+    try:
+        wait_healthy(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    server.started_in = time.perf_counter() - started
+    return server
+
+
+def wait_healthy(server: LiveServer, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(server.url + "/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.01)
+    raise RuntimeError(f"server not healthy after {timeout} s:\n{server.output()}")

@@ -1,0 +1,178 @@
+"""The container entrypoint run as a plain process: each TRACKSTORE_UPGRADE mode, a database
+that never answers, and a database at a revision the server refuses."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from compat import make_engine
+from migrations import runner
+from tests.live_server import HOST, LiveServer, free_port, port_is_bound, wait_healthy
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+OLD_REVISION = "0584bdc529eb"
+
+
+def entrypoint_env(uri: str, port: int, **settings: str) -> dict[str, str]:
+    return {
+        "TRACKSTORE_BACKEND_STORE_URI": uri,
+        "TRACKSTORE_HOST": HOST,
+        "TRACKSTORE_PORT": str(port),
+        "TRACKSTORE_WORKERS": "1",
+        "TRACKSTORE_DB_WAIT_SECONDS": "3",
+        **settings,
+    }
+
+
+def run_entrypoint(
+    env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "store.entrypoint"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def serving() -> Iterator[list[LiveServer]]:
+    """Servers started through the entrypoint in a test; stopped afterwards."""
+    started: list[LiveServer] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+def serve(env: Mapping[str, str], log: Path, started: list[LiveServer]) -> LiveServer:
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "store.entrypoint"],
+            env={**os.environ, **env},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://{HOST}:{env['TRACKSTORE_PORT']}", process, log)
+    started.append(server)
+    wait_healthy(server, 60)
+    return server
+
+
+def revision(uri: str) -> str | None:
+    engine = make_engine(uri)
+    try:
+        with engine.connect() as connection:
+            return runner.current_revision(connection)
+    finally:
+        engine.dispose()
+
+
+def at_old_revision(uri: str) -> str:
+    runner.upgrade(make_engine(uri), OLD_REVISION)
+    return uri
+
+
+def test_never_serves_a_database_at_head(
+    fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
+) -> None:
+    runner.upgrade(make_engine(fresh_backend), "head")
+    port = free_port()
+    server = serve(entrypoint_env(fresh_backend, port), tmp_path / "log", serving)
+    assert server.process.poll() is None
+
+
+def test_never_refuses_an_old_revision_without_changing_it(
+    fresh_backend: str, tmp_path: Path
+) -> None:
+    uri = at_old_revision(fresh_backend)
+    port = free_port()
+    result = run_entrypoint(entrypoint_env(uri, port))
+    assert result.returncode != 0
+    assert "trackstore db upgrade" in result.stderr or "--upgrade" in result.stderr
+    assert revision(uri) == OLD_REVISION
+    assert not port_is_bound(port)
+
+
+def test_auto_upgrades_then_serves(
+    fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
+) -> None:
+    uri = at_old_revision(fresh_backend)
+    port = free_port()
+    serve(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="auto"), tmp_path / "log", serving)
+    assert revision(uri) == runner.head_revision()
+
+
+def test_server_replaces_the_entrypoint_and_stops_on_sigterm(
+    fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
+) -> None:
+    port = free_port()
+    env = entrypoint_env(fresh_backend, port, TRACKSTORE_UPGRADE="auto")
+    server = serve(env, tmp_path / "log", serving)
+    server.process.terminate()
+    server.process.wait(timeout=20)
+    log = server.output()
+    assert f"Started server process [{server.process.pid}]" in log
+    assert "Application shutdown complete" in log
+
+
+def test_only_upgrades_and_exits(fresh_backend: str, tmp_path: Path) -> None:
+    uri = at_old_revision(fresh_backend)
+    port = free_port()
+    result = run_entrypoint(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="only"))
+    assert result.returncode == 0, result.stderr
+    assert revision(uri) == runner.head_revision()
+    assert not port_is_bound(port)
+
+
+def test_backup_is_taken_before_an_upgrade_that_changes_data(
+    fresh_backend: str, tmp_path: Path
+) -> None:
+    uri = at_old_revision(fresh_backend)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    env = entrypoint_env(
+        uri, free_port(), TRACKSTORE_UPGRADE="only", TRACKSTORE_BACKUP_TO=str(folder)
+    )
+    result = run_entrypoint(env)
+    assert result.returncode == 0, result.stderr
+    assert [path.stat().st_size > 0 for path in folder.iterdir()] == [True]
+
+
+def test_unknown_mode_is_refused(fresh_backend: str) -> None:
+    result = run_entrypoint(entrypoint_env(fresh_backend, free_port(), TRACKSTORE_UPGRADE="yes"))
+    assert result.returncode != 0
+    assert "TRACKSTORE_UPGRADE" in result.stderr
+
+
+@pytest.mark.backends("postgresql")
+def test_database_that_refuses_connections_fails_within_the_timeout(backend: str) -> None:
+    uri = make_url(backend).set(host=HOST, port=free_port()).render_as_string(False)
+    started = time.monotonic()
+    result = run_entrypoint(entrypoint_env(uri, free_port(), TRACKSTORE_DB_WAIT_SECONDS="2"))
+    assert result.returncode != 0
+    assert "Could not connect" in result.stderr
+    assert "TRACKSTORE_DB_WAIT_SECONDS" in result.stderr
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.backends("postgresql")
+def test_database_that_never_answers_fails_within_the_timeout(backend: str) -> None:
+    with socket.socket() as silent:
+        silent.bind((HOST, 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        uri = make_url(backend).set(host=HOST, port=port).render_as_string(False)
+        started = time.monotonic()
+        env = entrypoint_env(uri, free_port(), TRACKSTORE_DB_WAIT_SECONDS="2")
+        result = run_entrypoint(env, timeout=60)
+    assert result.returncode != 0
+    assert "accepted no connection" in result.stderr
+    assert time.monotonic() - started < 20
