@@ -98,7 +98,7 @@ def build(uri: str, runs: int, params_per_run: int, steps: int) -> None:
                     "artifact_location": f"/a/{e}",
                     "lifecycle_stage": "active",
                 }
-                for e in range(5)
+                for e in range(1, 6)
             ],
         )
         connection.execute(
@@ -117,7 +117,7 @@ def build(uri: str, runs: int, params_per_run: int, steps: int) -> None:
                     "source_version": "abc",
                     "lifecycle_stage": "active",
                     "artifact_uri": f"/a/{r}",
-                    "experiment_id": i % 5,
+                    "experiment_id": 1 + i % 5,
                 }
                 for i, r in enumerate(run_ids)
             ],
