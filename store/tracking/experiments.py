@@ -18,7 +18,7 @@ from store.search.experiments import EXPERIMENT_GRAMMAR, experiment_filter, expe
 from store.search.sql import compare
 from store.tables import experiment_tags, experiments, runs
 from store.tracking import validation
-from store.tracking.reading import find_experiment, load_experiments
+from store.tracking.reading import active_experiment, find_experiment, load_experiments
 from store.tracking.uris import append_path, resolve_local
 
 DEFAULT_EXPERIMENT_ID = "0"
@@ -143,12 +143,12 @@ class ExperimentStore(SqlStore):
     def set_experiment_tag(self, experiment_id: str | int, key: str, value: str | None) -> None:
         tag = validation.checked_experiment_tag(Tag(key, value))
         with self.session() as session:
-            row = _active_experiment(session, experiment_id)
+            row = active_experiment(session, experiment_id)
             _put_tags(session, row.experiment_id, [tag])
 
     def delete_experiment_tag(self, experiment_id: str | int, key: str) -> None:
         with self.session() as session:
-            row = _active_experiment(session, experiment_id)
+            row = active_experiment(session, experiment_id)
             deleted = session.execute(
                 delete(experiment_tags).where(
                     experiment_tags.c.experiment_id == row.experiment_id,
@@ -157,16 +157,6 @@ class ExperimentStore(SqlStore):
             )
             if deleted.rowcount == 0:  # type: ignore[attr-defined]
                 raise not_found(f"No tag with name: {key} in experiment with id {experiment_id}")
-
-
-def _active_experiment(session: Session, experiment_id: str | int) -> Row[Any]:
-    row = find_experiment(session, experiment_id, ViewType.ALL.stages())
-    if row.lifecycle_stage != ACTIVE:
-        raise StoreError(
-            f"The experiment {row.experiment_id} must be in the 'active' state. "
-            f"Current state is {row.lifecycle_stage}."
-        )
-    return row
 
 
 def _touch(session: Session, experiment_id: int, **values: object) -> None:

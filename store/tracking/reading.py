@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from store.entities import (
     ACTIVE,
+    DELETED,
     Dataset,
     DatasetInput,
     Experiment,
@@ -224,6 +225,17 @@ def find_experiment(session: Session, experiment_id: str | int, stages: Sequence
         row = session.execute(stmt).first()
     if row is None:
         raise not_found(f"No Experiment with id={experiment_id} exists")
+    return row
+
+
+def active_experiment(session: Session, experiment_id: str | int) -> Row[Any]:
+    """The experiments row, which must exist and be active (else INVALID_PARAMETER_VALUE)."""
+    row = find_experiment(session, experiment_id, (ACTIVE, DELETED))
+    if row.lifecycle_stage != ACTIVE:
+        raise StoreError(
+            f"The experiment {row.experiment_id} must be in the 'active' state. "
+            f"Current state is {row.lifecycle_stage}."
+        )
     return row
 
 

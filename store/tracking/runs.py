@@ -18,7 +18,6 @@ from store.entities import (
     RunInfo,
     RunInputs,
     Tag,
-    ViewType,
 )
 from store.errors import StoreError, not_found
 from store.search.runs import RUN_NAME_TAG
@@ -27,7 +26,13 @@ from store.tables import runs, tags
 from store.tracking import validation
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
-from store.tracking.reading import find_experiment, find_run, load_runs, require_active, run_info
+from store.tracking.reading import (
+    active_experiment,
+    find_run,
+    load_runs,
+    require_active,
+    run_info,
+)
 from store.tracking.uris import append_path
 
 USER_TAG = "mlflow.user"
@@ -62,15 +67,10 @@ class RunStore(SqlStore):
             checked.append(Tag(RUN_NAME_TAG, name))
         if user_id is None:
             user_id = by_key.get(USER_TAG) or "unknown"
-        validation.check_length(user_id, 256, "user_id")
+        validation.check_length(user_id, validation.MAX_USER_ID_LENGTH, "user_id")
         run_id = uuid.uuid4().hex
         with self.session() as session:
-            experiment = find_experiment(session, experiment_id, ViewType.ALL.stages())
-            if experiment.lifecycle_stage != ACTIVE:
-                raise StoreError(
-                    f"The experiment {experiment.experiment_id} must be in the 'active' state. "
-                    f"Current state is {experiment.lifecycle_stage}."
-                )
+            experiment = active_experiment(session, experiment_id)
             values = {
                 "run_uuid": run_id,
                 "name": name,
