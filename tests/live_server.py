@@ -1,4 +1,5 @@
-"""Live HTTP servers in subprocesses on loopback: `trackstore server` and `mlflow server`."""
+"""Live HTTP servers in subprocesses on loopback (`trackstore server`, `mlflow server`), and the
+database revisions they are started on."""
 
 import os
 import socket
@@ -11,7 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from compat import make_engine
+from migrations import runner
+
 HOST = "127.0.0.1"
+# A revision below head, for databases a server must refuse or upgrade.
+OLD_REVISION = "0584bdc529eb"
 
 
 def free_port() -> int:
@@ -100,3 +106,18 @@ def wait_healthy(server: LiveServer, timeout: float) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.01)
     raise RuntimeError(f"server not healthy after {timeout} s:\n{server.output()}")
+
+
+def at_old_revision(uri: str) -> str:
+    """`uri`, whose empty database is first brought up to OLD_REVISION."""
+    runner.upgrade(make_engine(uri), OLD_REVISION)
+    return uri
+
+
+def recorded_revision(uri: str) -> str | None:
+    engine = make_engine(uri)
+    try:
+        with engine.connect() as connection:
+            return runner.current_revision(connection)
+    finally:
+        engine.dispose()

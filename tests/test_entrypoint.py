@@ -14,10 +14,18 @@ from sqlalchemy.engine import make_url
 
 from compat import make_engine
 from migrations import runner
-from tests.live_server import HOST, LiveServer, free_port, port_is_bound, wait_healthy
+from tests.live_server import (
+    HOST,
+    OLD_REVISION,
+    LiveServer,
+    at_old_revision,
+    free_port,
+    port_is_bound,
+    recorded_revision,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
-OLD_REVISION = "0584bdc529eb"
 
 
 def entrypoint_env(uri: str, port: int, **settings: str) -> dict[str, str]:
@@ -66,20 +74,6 @@ def serve(env: Mapping[str, str], log: Path, started: list[LiveServer]) -> LiveS
     return server
 
 
-def revision(uri: str) -> str | None:
-    engine = make_engine(uri)
-    try:
-        with engine.connect() as connection:
-            return runner.current_revision(connection)
-    finally:
-        engine.dispose()
-
-
-def at_old_revision(uri: str) -> str:
-    runner.upgrade(make_engine(uri), OLD_REVISION)
-    return uri
-
-
 def test_never_serves_a_database_at_head(
     fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
 ) -> None:
@@ -97,7 +91,7 @@ def test_never_refuses_an_old_revision_without_changing_it(
     result = run_entrypoint(entrypoint_env(uri, port))
     assert result.returncode != 0
     assert "trackstore db upgrade" in result.stderr or "--upgrade" in result.stderr
-    assert revision(uri) == OLD_REVISION
+    assert recorded_revision(uri) == OLD_REVISION
     assert not port_is_bound(port)
 
 
@@ -107,7 +101,7 @@ def test_auto_upgrades_then_serves(
     uri = at_old_revision(fresh_backend)
     port = free_port()
     serve(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="auto"), tmp_path / "log", serving)
-    assert revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == runner.head_revision()
 
 
 def test_server_replaces_the_entrypoint_and_stops_on_sigterm(
@@ -128,7 +122,7 @@ def test_only_upgrades_and_exits(fresh_backend: str, tmp_path: Path) -> None:
     port = free_port()
     result = run_entrypoint(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="only"))
     assert result.returncode == 0, result.stderr
-    assert revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == runner.head_revision()
     assert not port_is_bound(port)
 
 

@@ -15,19 +15,25 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from compat import make_engine
 from migrations import runner
 from store.server.app import Settings, all_endpoints, create_app
 from store.server.launch import prepare_database
 from store.server.messages import Message
 from store.server.routing import Endpoint
 from store.server.stores import Stores
-from tests.live_server import free_port, port_is_bound, start, trackstore_command
+from tests.live_server import (
+    OLD_REVISION,
+    at_old_revision,
+    free_port,
+    port_is_bound,
+    recorded_revision,
+    start,
+    trackstore_command,
+)
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 API = "/api/2.0/mlflow"
 SECRET = "hunter2-secret"
-OLD_REVISION = "0584bdc529eb"
 
 
 def explode(stores: Stores, message: Message) -> None:
@@ -115,17 +121,8 @@ def refusal_before_binding(uri: str) -> tuple[int, str]:
     return process.returncode, stderr
 
 
-def recorded_revision(uri: str) -> str | None:
-    engine = make_engine(uri)
-    try:
-        with engine.connect() as connection:
-            return runner.current_revision(connection)
-    finally:
-        engine.dispose()
-
-
 def test_guard_refuses_an_old_revision_before_binding(fresh_backend: str) -> None:
-    runner.upgrade(make_engine(fresh_backend), OLD_REVISION)
+    at_old_revision(fresh_backend)
     code, stderr = refusal_before_binding(fresh_backend)
     assert code != 0
     assert f"is at revision {OLD_REVISION}" in stderr
@@ -142,7 +139,7 @@ def test_guard_refuses_an_empty_server_database_before_binding(fresh_backend: st
 
 
 def test_upgrade_flag_upgrades_then_serves(fresh_backend: str, tmp_path: Path) -> None:
-    runner.upgrade(make_engine(fresh_backend), OLD_REVISION)
+    at_old_revision(fresh_backend)
     port = free_port()
     command = trackstore_command(fresh_backend, port, 1, ["--upgrade"])
     server = start(command, port, tmp_path / "server.log")

@@ -284,6 +284,11 @@ def test_registered_models_versions_and_aliases(servers: dict[str, LiveServer]) 
             "model": client.get_registered_model("reg-a"),
             "latest": client.get_latest_versions("reg-a", stages=["Production", "None"]),
             "search versions": client.search_model_versions("name = 'reg-a'"),
+            "versions by query string": client.search_model_versions(
+                "name = 'reg-a'",
+                max_results=2,
+                order_by=["name DESC", "version_number DESC"],
+            ),
             "download": client.get_model_version_download_uri("reg-a", "2"),
             "bad source": error_code(
                 lambda: client.create_model_version("reg-a", "s3://b/../etc", run_id)
