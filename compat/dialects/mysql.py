@@ -35,7 +35,7 @@ class MySQL(Dialect):
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"
     max_bind_params = 65535
-    copy_seconds_per_row = 8e-6
+    copy_seconds_per_row = 1.5e-5
     foreign_keys_need_index = True
     small_text = True
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.

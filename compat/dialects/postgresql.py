@@ -18,7 +18,7 @@ class PostgreSQL(Dialect):
     name = "postgresql"
     max_index_key_bytes = 2704
     max_bind_params = 32767
-    copy_seconds_per_row = 5e-6
+    copy_seconds_per_row = 6e-6
     admin_database = "postgres"
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
