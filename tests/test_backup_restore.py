@@ -2,6 +2,7 @@
 
 import os
 import stat
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from compat import make_engine
+from compat.backups import tool_for
 from migrations import runner
 from migrations.backups import restore_backup, take_backup
 from migrations.inspect_schema import differences
@@ -18,6 +20,8 @@ from tests.cli import run_trackstore
 from tests.sample_store import OLD_REVISION, build_sample, table_rows
 from tests.schema import Snapshot, snapshot
 
+# Tests of backup files on this machine; SQL Server writes its own on the server.
+LOCAL_FILES = pytest.mark.backends("sqlite", "postgresql", "mysql")
 # Programs whose command lines the spy records (see `spy_path`).
 DATABASE_PROGRAMS = ("pg_dump", "pg_restore", "psql", "mysqldump", "mariadb-dump", "mysql")
 
@@ -30,8 +34,19 @@ def source(backend: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def backup_file(source: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("backups") / "store.backup"
+def backup_folder(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where backups go: a temporary folder here, or one on the server for SQL Server, which
+    writes its backups itself."""
+    with _engine(backend) as engine:
+        local = tool_for(engine).local_file
+    if local:
+        return tmp_path_factory.mktemp("backups")
+    return Path(os.environ.get("TRACKSTORE_TEST_MSSQL_BACKUP_FOLDER", "/var/opt/mssql/data"))
+
+
+@pytest.fixture(scope="module")
+def backup_file(source: str, backup_folder: Path) -> Path:
+    path = backup_folder / f"store-{uuid.uuid4().hex[:8]}.backup"
     result = run_trackstore("db", "backup", source, "--to", str(path))
     assert result.returncode == 0, result.stderr
     return path
@@ -78,9 +93,9 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path, fresh_backe
 
 
 def test_restore_refuses_a_backup_at_a_revision_it_does_not_know(
-    backup_file: Path, fresh_backend: str, tmp_path: Path
+    backup_file: Path, fresh_backend: str, backup_folder: Path
 ) -> None:
-    path = tmp_path / "future.backup"
+    path = backup_folder / f"future-{uuid.uuid4().hex[:8]}.backup"
     with _engine(fresh_backend) as engine:
         restore_backup(backup_file, engine)
         with engine.begin() as connection:
@@ -93,6 +108,7 @@ def test_restore_refuses_a_backup_at_a_revision_it_does_not_know(
     assert table_rows(fresh_backend) == before
 
 
+@LOCAL_FILES
 def test_backup_to_a_folder_that_does_not_exist_writes_nothing(source: str, tmp_path: Path) -> None:
     path = tmp_path / "missing" / "store.backup"
     result = run_trackstore("db", "backup", source, "--to", str(path))
@@ -101,6 +117,7 @@ def test_backup_to_a_folder_that_does_not_exist_writes_nothing(source: str, tmp_
     assert not path.parent.exists()
 
 
+@LOCAL_FILES
 def test_backup_never_overwrites_a_file(source: str, tmp_path: Path) -> None:
     path = tmp_path / "store.backup"
     path.write_text("an older backup")
@@ -182,6 +199,7 @@ def spy_path(tmp_path: Path) -> Path:
     return folder
 
 
+@LOCAL_FILES
 def test_upgrade_takes_the_backup_first(
     backup_file: Path, tmp_path: Path, fresh_backend: str
 ) -> None:
@@ -196,6 +214,7 @@ def test_upgrade_takes_the_backup_first(
     assert path.exists()
 
 
+@LOCAL_FILES
 def test_upgrade_does_not_start_when_the_backup_fails(source: str, tmp_path: Path) -> None:
     path = tmp_path / "missing" / "before-upgrade.backup"
     result = run_trackstore("db", "upgrade", source, "--backup-to", str(path))
