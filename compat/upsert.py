@@ -6,6 +6,7 @@ Rows are mappings of column name to value, all with the same columns.
 
 import functools
 import importlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -18,6 +19,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from compat.dialects import dialect_for
 
 Row = Mapping[str, Any]
+# One row's VALUES group as SQLAlchemy renders it in the pyformat paramstyle.
+_PYFORMAT_ROW = re.compile(r"\((?:%\(\w+\)s, )*%\(\w+\)s\)")
 # Drivers whose executemany batches the rows itself.
 BATCHING_DRIVERS = frozenset({"pysqlite", "pymysql", "mysqldb", "pyodbc"})
 Columns = Sequence[ColumnElement[Any]]
@@ -76,7 +79,9 @@ def _write(
         _merge(connection, table, rows, key, order, carry)
         return
     prepared = _prepared(connection.dialect, method, table, columns, key, greatest_by)
-    if prepared.sql is None:
+    if prepared.row_template is not None:
+        _execute_values(connection, prepared, rows)
+    elif prepared.sql is None:
         connection.execute(prepared.statement, rows)
     elif prepared.names is None:
         connection.exec_driver_sql(prepared.sql, list(rows))
@@ -88,16 +93,32 @@ def _write(
         )
 
 
+def _execute_values(connection: Connection, prepared: "_Prepared", rows: Sequence[Row]) -> None:
+    """psycopg2's execute_values: all rows in one multi-row VALUES statement."""
+    from psycopg2.extras import execute_values
+
+    cursor = connection.connection.cursor()
+    try:
+        execute_values(
+            cursor, prepared.sql, rows, template=prepared.row_template, page_size=len(rows)
+        )
+    finally:
+        cursor.close()
+
+
 @dataclass(frozen=True)
 class _Prepared:
-    """An upsert statement, and its SQL for the driver when the driver batches rows itself.
+    """An upsert statement and how its rows travel.
 
-    `names` orders each row's values for a positional paramstyle (None: rows go as mappings).
+    With no `sql`, SQLAlchemy executes `statement` for the rows. Otherwise the driver gets
+    `sql` and the rows: as mappings, or as tuples in `names` order for a positional
+    paramstyle, or (psycopg2) through execute_values, which repeats `row_template` per row.
     """
 
     statement: Any
-    sql: str | None
-    names: tuple[str, ...] | None
+    sql: str | None = None
+    names: tuple[str, ...] | None = None
+    row_template: str | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -113,8 +134,9 @@ def _prepared(
 
     Where the driver's own executemany sends the rows in one go (SQLite's C loop, PyMySQL's
     multi-row INSERT, pyodbc's fast_executemany), rows go to it as they are: SQLAlchemy's
-    per-row parameter handling would cost more than the database's work. psycopg2 sends one
-    statement per row, so there SQLAlchemy's own multi-row VALUES batching is kept.
+    per-row parameter handling would cost more than the database's work. psycopg2's
+    executemany sends one statement per row, so its execute_values builds one multi-row
+    VALUES statement instead.
     """
     module = importlib.import_module(f"sqlalchemy.dialects.{dialect.name}")
     stmt = module.insert(table)
@@ -139,9 +161,21 @@ def _prepared(
         )
     compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
     names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.params)
-    if dialect.driver not in BATCHING_DRIVERS or not set(names) <= set(columns):
-        return _Prepared(stmt, None, None)
-    return _Prepared(stmt, str(compiled), names if compiled.positional else None)
+    one_row = _PYFORMAT_ROW.search(str(compiled))
+    if not set(names) <= set(columns):
+        return _Prepared(stmt)
+    if dialect.driver == "psycopg2" and one_row is not None:
+        sql = str(compiled)
+        return _Prepared(
+            stmt, sql[: one_row.start()] + "%s" + sql[one_row.end() :], None, one_row[0]
+        )
+    if dialect.driver in BATCHING_DRIVERS:
+        return _Prepared(stmt, str(compiled), names if compiled.positional else None)
+    if method == "on_conflict":
+        # SQLAlchemy batches rows into multi-row VALUES ("insertmanyvalues") for an ON
+        # CONFLICT insert only when it returns something; rows here repeat no key.
+        stmt = stmt.returning(table.c[key[0]])
+    return _Prepared(stmt)
 
 
 def greater(left: Columns, right: Columns) -> ColumnElement[bool]:
