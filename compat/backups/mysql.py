@@ -41,7 +41,7 @@ class MysqlDump(BackupTool):
     def backup(self, engine: Engine, path: Path) -> None:
         url = engine.url
         argv = [find_program(*DUMP_PROGRAMS, package=PACKAGE), *connection_options(url)]
-        argv += ["--single-transaction", "--no-tablespaces", "--routines", "--hex-blob"]
+        argv += ["--single-transaction", "--no-tablespaces", "--hex-blob"]
         argv += [f"--result-file={path}", str(url.database)]
         run_tool(argv, url, password_env(url), "no backup was written")
 
