@@ -1,7 +1,9 @@
 """Live HTTP servers in subprocesses on loopback (`trackstore server`, `mlflow server`), and the
 database revisions they are started on."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,13 +44,19 @@ class LiveServer:
     started_in: float = 0.0
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """End the server and every process it started (mlflow server leaves gunicorn behind
+        otherwise): SIGTERM to its process group, SIGKILL after 15 s."""
+        if self.process.poll() is not None:
+            return
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -82,7 +90,11 @@ def start(
     started = time.perf_counter()
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
         )
     server = LiveServer(f"http://{HOST}:{port}", process, log)
     try:

@@ -22,10 +22,11 @@ from tests.live_server import (
     free_port,
     port_is_bound,
     recorded_revision,
-    wait_healthy,
+    start,
 )
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
+ENTRYPOINT = [sys.executable, "-m", "store.entrypoint"]
 
 
 def entrypoint_env(uri: str, port: int, **settings: str) -> dict[str, str]:
@@ -43,7 +44,7 @@ def run_entrypoint(
     env: Mapping[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "store.entrypoint"],
+        ENTRYPOINT,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -61,16 +62,8 @@ def serving() -> Iterator[list[LiveServer]]:
 
 
 def serve(env: Mapping[str, str], log: Path, started: list[LiveServer]) -> LiveServer:
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "store.entrypoint"],
-            env={**os.environ, **env},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://{HOST}:{env['TRACKSTORE_PORT']}", process, log)
+    server = start(ENTRYPOINT, int(env["TRACKSTORE_PORT"]), log, env=env)
     started.append(server)
-    wait_healthy(server, 60)
     return server
 
 
