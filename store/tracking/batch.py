@@ -36,11 +36,11 @@ LATEST_ORDER = ["step", "timestamp", "value"]
 
 def stored_value(value: float) -> tuple[float, bool]:
     """(value, is_nan) as stored: NaN as 0 with is_nan set, infinities as the largest doubles."""
-    if -LARGEST_DOUBLE <= value <= LARGEST_DOUBLE:
-        return float(value), False
     if math.isnan(value):
         return 0.0, True
-    return (LARGEST_DOUBLE if value > 0 else -LARGEST_DOUBLE), False
+    if math.isinf(value):
+        return (LARGEST_DOUBLE if value > 0 else -LARGEST_DOUBLE), False
+    return float(value), False
 
 
 class LoggingStore(SqlStore):
@@ -169,17 +169,23 @@ def _log_model_metrics(
 def _metric_rows(run_id: str, new: Sequence[Metric]) -> list[dict[str, Any]]:
     """The metrics rows of a batch; a tight loop, as a batch holds up to a thousand."""
     rows = []
+    append = rows.append
     for metric in new:
-        value, is_nan = metric.value, False
-        if not -LARGEST_DOUBLE <= value <= LARGEST_DOUBLE:
+        value, timestamp, step = metric.value, metric.timestamp, metric.step
+        is_nan = False
+        if type(value) is not float or not -LARGEST_DOUBLE <= value <= LARGEST_DOUBLE:
             value, is_nan = stored_value(value)
-        rows.append(
+        if type(timestamp) is not int:
+            timestamp = int(timestamp)
+        if type(step) is not int:
+            step = int(step)
+        append(
             {
                 "run_uuid": run_id,
                 "key": metric.key,
-                "timestamp": int(metric.timestamp),
-                "step": int(metric.step),
-                "value": float(value),
+                "timestamp": timestamp,
+                "step": step,
+                "value": value,
                 "is_nan": is_nan,
             }
         )
