@@ -168,7 +168,7 @@ def _log_model_metrics(
 
 def _metric_rows(run_id: str, new: Sequence[Metric]) -> list[dict[str, Any]]:
     """The metrics rows of a batch; a tight loop, as a batch holds up to a thousand."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     append = rows.append
     for metric in new:
         value, timestamp, step = metric.value, metric.timestamp, metric.step
