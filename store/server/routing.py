@@ -44,7 +44,11 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
             message = await read_message(request)
-            result = await run_in_threadpool(handler, request.app.state.stores, message)
+            stores: Stores = request.app.state.stores
+            if stores.run_inline:
+                result = handler(stores, message)
+            else:
+                result = await run_in_threadpool(handler, stores, message)
         except Exception as exc:
             return failure_response(exc)
         return json_response(result)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from compat import make_engine
+from compat import dialect_for, make_engine
 from store.logged_models import LoggedModelStore
 from store.registry import RegistryStore
 from store.traces import TraceStore
@@ -20,6 +20,9 @@ class Stores:
     registry: RegistryStore
     logged_models: LoggedModelStore
     traces: TraceStore
+    # Handlers run on the event loop rather than in a thread: a file database answers without
+    # network waits, so the hand-off to a thread would cost more than it frees.
+    run_inline: bool
 
     def close(self) -> None:
         self.engine.dispose()
@@ -33,4 +36,5 @@ def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
         registry=RegistryStore(engine),
         logged_models=LoggedModelStore(engine),
         traces=TraceStore(engine),
+        run_inline=dialect_for(engine.dialect.name).file_based,
     )
