@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from store.server import experiments, logged_models, registry, runs, traces
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
-from store.server.routing import Endpoint, routes
+from store.server.routing import AJAX_PREFIX, Endpoint, routes
 from store.server.stores import open_stores
 
 URI_VARIABLE = "TRACKSTORE_SERVER_BACKEND_STORE_URI"
@@ -53,7 +53,11 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
 
     chosen = all_endpoints() if endpoints is None else endpoints
     return Starlette(
-        routes=[*_service_routes(), *routes(chosen)],
+        routes=[
+            *_service_routes(),
+            *routes(chosen),
+            *routes(runs.AJAX_ENDPOINTS, prefixes=[AJAX_PREFIX]),
+        ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
     )

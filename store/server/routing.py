@@ -18,7 +18,8 @@ from store.server.stores import Stores
 
 Result = Mapping[str, Any] | None
 Handler = Callable[[Stores, Message], Result]
-PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+AJAX_PREFIX = "/ajax-api/2.0/mlflow"
+PREFIXES = ("/api/2.0/mlflow", AJAX_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Run endpoints: create, read, search, update, delete, restore, and what is logged to a run."""
 
 from store.entities import Dataset, DatasetInput, Metric, Tag
+from store.errors import StoreError
 from store.server.fields import VIEW_TYPES, key_values, page
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
@@ -8,6 +9,8 @@ from store.server.stores import Stores
 
 RUN_STATUSES = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
 SEARCH_RUNS_DEFAULT = 1000
+HISTORY_BULK_MAX_RESULTS = 25_000
+HISTORY_BULK_MAX_RUNS = 100
 
 
 def create_run(stores: Stores, message: Message) -> Result:
@@ -138,6 +141,20 @@ def get_metric_history(stores: Stores, message: Message) -> Result:
     return page([m.to_json() for m in found.items], found.next_page_token, "metrics")
 
 
+def get_metric_history_bulk(stores: Stores, message: Message) -> Result:
+    """One metric's history over several runs (`run_id` repeated), for the UI's charts."""
+    run_ids = message.texts("run_id")
+    if not run_ids or len(run_ids) > HISTORY_BULK_MAX_RUNS:
+        raise StoreError(
+            f"Give between 1 and {HISTORY_BULK_MAX_RUNS} run_id parameters, not {len(run_ids)}."
+        )
+    limit = min(message.integer("max_results", HISTORY_BULK_MAX_RESULTS), HISTORY_BULK_MAX_RESULTS)
+    found = stores.tracking.get_metric_history_bulk(
+        sorted(run_ids), message.required_text("metric_key"), limit
+    )
+    return page([{**m.to_json(), "run_id": run_id} for run_id, m in found], None, "metrics")
+
+
 ENDPOINTS = [
     Endpoint("POST", "/runs/create", create_run),
     Endpoint("GET", "/runs/get", get_run),
@@ -153,3 +170,6 @@ ENDPOINTS = [
     Endpoint("POST", "/runs/log-inputs", log_inputs),
     Endpoint("GET", "/metrics/get-history", get_metric_history),
 ]
+
+# Served under the /ajax-api prefix only, as MLflow's UI calls it.
+AJAX_ENDPOINTS = [Endpoint("GET", "/metrics/get-history-bulk", get_metric_history_bulk)]

@@ -439,3 +439,22 @@ def test_refusals_carry_the_same_error_codes(servers: dict[str, LiveServer]) -> 
         }
 
     assert_same(servers, scenario)
+
+
+def test_ui_metric_history_bulk(servers: dict[str, LiveServer]) -> None:
+    import requests
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment_id = client.create_experiment("history-bulk")
+        run_ids = [client.create_run(experiment_id).info.run_id for _ in range(2)]
+        for index, run_id in enumerate(run_ids):
+            metrics = [Metric("loss", step / (index + 1), 50 + step, step) for step in range(4)]
+            client.log_batch(run_id, metrics=metrics)
+        url = f"{client.tracking_uri}/ajax-api/2.0/mlflow/metrics/get-history-bulk"
+        answer = requests.get(url, params={"run_id": run_ids, "metric_key": "loss"}, timeout=10)
+        capped = requests.get(
+            url, params={"run_id": run_ids, "metric_key": "loss", "max_results": 3}, timeout=10
+        )
+        return {"all": answer.json(), "capped": capped.json(), "status": answer.status_code}
+
+    assert_same(servers, scenario)
