@@ -1,6 +1,7 @@
 """Turning handler results and errors into HTTP responses with MLflow's JSON shapes."""
 
 import logging
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,14 +32,15 @@ def failure_response(exc: BaseException) -> Response:
     """The response for an exception a handler raised.
 
     A StoreError keeps its code and sentence; other TrackstoreErrors are the caller's fault;
-    anything else is logged with its traceback (passwords masked) and answered without detail,
-    so that SQL text and connection strings never reach a client.
+    anything else is logged with its traceback (its message with passwords masked) and answered
+    without detail, so that SQL text and connection strings never reach a client.
     """
     if isinstance(exc, StoreError):
         return error_response(exc.error_code, str(exc), exc.http_status)
     if isinstance(exc, TrackstoreError):
         return error_response(INVALID_PARAMETER_VALUE, str(exc), 400)
-    log.error("Request failed: %s", mask_text(repr(exc)), exc_info=exc)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("Request failed: %s\n%s", mask_text(repr(exc)), frames)
     return error_response(
         INTERNAL_ERROR,
         "The server failed to handle the request; the server log has the details.",

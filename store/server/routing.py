@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from json import JSONDecodeError
 from typing import Any
 
 import orjson
@@ -71,11 +70,12 @@ async def read_message(request: Request) -> Message:
 
 
 def _decode(body: bytes) -> dict[str, Any]:
+    """The JSON object in `body`; older clients send it encoded twice, as a JSON string."""
     try:
         payload = orjson.loads(body)
         if isinstance(payload, str):
             payload = orjson.loads(payload)
-    except (orjson.JSONDecodeError, JSONDecodeError):
+    except orjson.JSONDecodeError:
         raise StoreError(
             "The request body is not valid JSON; send a JSON object with the request's fields."
         ) from None
