@@ -229,9 +229,7 @@ def check(uri: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP
-)
+@click.option("--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP)
 @click.option(
     "--default-artifact-root",
     default="mlflow-artifacts:/",
@@ -239,8 +237,12 @@ def check(uri: str) -> None:
     help="Where new experiments keep their artifacts.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
-@click.option("--workers", default=4, show_default=True, help="Worker processes.")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to use."
+)
+@click.option(
+    "--workers", default=4, show_default=True, type=click.IntRange(min=1), help="Worker processes."
+)
 @click.option("--upgrade", is_flag=True, help="Upgrade the database to head before serving.")
 @user_errors
 def server(
