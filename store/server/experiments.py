@@ -3,7 +3,7 @@
 import urllib.parse
 
 from store.errors import StoreError, not_found
-from store.server.fields import VIEW_TYPES, key_values, page
+from store.server.fields import VIEW_TYPES, key_values, page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
@@ -46,15 +46,8 @@ def get_experiment_by_name(stores: Stores, message: Message) -> Result:
 
 
 def search_experiments(stores: Stores, message: Message) -> Result:
-    options = {}
-    if (max_results := message.integer("max_results")) is not None:
-        options["max_results"] = max_results
     found = stores.tracking.search_experiments(
-        view_type=message.enum("view_type", VIEW_TYPES),
-        filter_string=message.text("filter") or None,
-        order_by=message.texts("order_by") or None,
-        page_token=message.text("page_token") or None,
-        **options,
+        view_type=message.enum("view_type", VIEW_TYPES), **search_options(message)
     )
     return page([e.to_json() for e in found.items], found.next_page_token, "experiments")
 

@@ -1,5 +1,7 @@
 """MLflow message fields that several endpoint groups share, read into store entities."""
 
+from typing import Any
+
 from store.entities import Tag
 from store.server.messages import Message
 
@@ -19,3 +21,16 @@ def page(items: list[object], token: str | None, name: str) -> dict[str, object]
     if token:
         body["next_page_token"] = token
     return body
+
+
+def search_options(message: Message) -> dict[str, Any]:
+    """The filter, order, page token and page size of a search request, as store keywords; a
+    page size left out leaves the store's default, which is MLflow's."""
+    options: dict[str, Any] = {
+        "filter_string": message.text("filter") or None,
+        "order_by": message.texts("order_by") or None,
+        "page_token": message.text("page_token") or None,
+    }
+    if (max_results := message.integer("max_results")) is not None:
+        options["max_results"] = max_results
+    return options

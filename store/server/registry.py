@@ -1,7 +1,7 @@
 """Model registry endpoints: registered models, model versions, their tags and aliases."""
 
 from store.entities import Tag
-from store.server.fields import key_values, page
+from store.server.fields import key_values, page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.sources import PROMPT_TAG, check_source
@@ -42,15 +42,7 @@ def delete_registered_model(stores: Stores, message: Message) -> Result:
 
 
 def search_registered_models(stores: Stores, message: Message) -> Result:
-    options = {}
-    if (max_results := message.integer("max_results")) is not None:
-        options["max_results"] = max_results
-    found = stores.registry.search_registered_models(
-        filter_string=message.text("filter") or None,
-        order_by=message.texts("order_by") or None,
-        page_token=message.text("page_token") or None,
-        **options,
-    )
+    found = stores.registry.search_registered_models(**search_options(message))
     return page([m.to_json() for m in found.items], found.next_page_token, "registered_models")
 
 
@@ -121,15 +113,7 @@ def get_model_version_download_uri(stores: Stores, message: Message) -> Result:
 
 
 def search_model_versions(stores: Stores, message: Message) -> Result:
-    options = {}
-    if (max_results := message.integer("max_results")) is not None:
-        options["max_results"] = max_results
-    found = stores.registry.search_model_versions(
-        filter_string=message.text("filter") or None,
-        order_by=message.texts("order_by") or None,
-        page_token=message.text("page_token") or None,
-        **options,
-    )
+    found = stores.registry.search_model_versions(**search_options(message))
     return page([v.to_json() for v in found.items], found.next_page_token, "model_versions")
 
 

@@ -2,13 +2,12 @@
 
 from store.entities import Dataset, DatasetInput, Metric, Tag
 from store.errors import StoreError
-from store.server.fields import VIEW_TYPES, key_values, page
+from store.server.fields import VIEW_TYPES, key_values, page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 
 RUN_STATUSES = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
-SEARCH_RUNS_DEFAULT = 1000
 HISTORY_BULK_MAX_RESULTS = 25_000
 HISTORY_BULK_MAX_RUNS = 100
 
@@ -51,11 +50,8 @@ def restore_run(stores: Stores, message: Message) -> Result:
 def search_runs(stores: Stores, message: Message) -> Result:
     found = stores.tracking.search_runs(
         experiment_ids=message.texts("experiment_ids"),
-        filter_string=message.text("filter") or None,
         run_view_type=message.enum("run_view_type", VIEW_TYPES),
-        max_results=message.integer("max_results", SEARCH_RUNS_DEFAULT),
-        order_by=message.texts("order_by") or None,
-        page_token=message.text("page_token") or None,
+        **search_options(message),
     )
     return page([run.to_json() for run in found.items], found.next_page_token, "runs")
 

@@ -2,13 +2,12 @@
 
 from collections.abc import Mapping
 
-from store.server.fields import page
+from store.server.fields import page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 
 STATUSES = {"TRACE_STATUS_UNSPECIFIED": 0, "OK": 1, "ERROR": 2, "IN_PROGRESS": 3}
-SEARCH_TRACES_DEFAULT = 100
 
 
 def pairs(message: Message, name: str) -> Mapping[str, str]:
@@ -44,11 +43,7 @@ def get_trace_info(stores: Stores, message: Message) -> Result:
 
 def search_traces(stores: Stores, message: Message) -> Result:
     traces, token = stores.traces.search_traces(
-        experiment_ids=message.texts("experiment_ids"),
-        filter_string=message.text("filter") or None,
-        max_results=message.integer("max_results", SEARCH_TRACES_DEFAULT),
-        order_by=message.texts("order_by") or None,
-        page_token=message.text("page_token") or None,
+        experiment_ids=message.texts("experiment_ids"), **search_options(message)
     )
     return page([trace.to_json() for trace in traces], token, "traces")
 
