@@ -27,6 +27,7 @@ from tests.live_server import (
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 ENTRYPOINT = [sys.executable, "-m", "store.entrypoint"]
+SCRIPT = Path(__file__).resolve().parent.parent / "docker" / "entrypoint.sh"
 
 
 def entrypoint_env(uri: str, port: int, **settings: str) -> dict[str, str]:
@@ -163,3 +164,28 @@ def test_database_that_never_answers_fails_within_the_timeout(backend: str) -> N
     assert result.returncode != 0
     assert "accepted no connection" in result.stderr
     assert time.monotonic() - started < 20
+
+
+def run_script(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """docker/entrypoint.sh as the image runs it, with this environment's python first on PATH."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(
+        ["sh", str(SCRIPT), *args],
+        env={**os.environ, **env, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_script_runs_a_given_command_as_it_is() -> None:
+    result = run_script("echo", "as-is", env={})
+    assert (result.returncode, result.stdout) == (0, "as-is\n")
+
+
+@pytest.mark.backends("sqlite")
+def test_script_without_a_command_runs_the_entrypoint(fresh_backend: str) -> None:
+    uri = at_old_revision(fresh_backend)
+    result = run_script(env=entrypoint_env(uri, free_port(), TRACKSTORE_UPGRADE="only"))
+    assert result.returncode == 0, result.stderr
+    assert recorded_revision(uri) == runner.head_revision()
