@@ -263,9 +263,7 @@ def server(
 
 
 @main.command()
-@click.option(
-    "--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP
-)
+@click.option("--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP)
 @click.option(
     "--older-than",
     metavar="AGE",

@@ -88,7 +88,9 @@ def test_cli_bad_poolclass_exits_non_zero_with_one_sentence(backend: str) -> Non
 
 def test_cli_unreachable_host_is_one_sentence_without_password() -> None:
     result = run_trackstore(
-        "db", "current", "postgresql://alice:hunter2@127.0.0.1:1/store",
+        "db",
+        "current",
+        "postgresql://alice:hunter2@127.0.0.1:1/store",
         env={"TRACKSTORE_DB_WAIT_SECONDS": "1"},
     )
     assert result.returncode != 0
