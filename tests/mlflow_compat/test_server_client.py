@@ -455,6 +455,28 @@ def test_ui_metric_history_bulk(servers: dict[str, LiveServer]) -> None:
         capped = requests.get(
             url, params={"run_id": run_ids, "metric_key": "loss", "max_results": 3}, timeout=10
         )
-        return {"all": answer.json(), "capped": capped.json(), "status": answer.status_code}
+        return {
+            "all": in_run_id_order(answer.json(), run_ids),
+            "capped": in_run_id_order(capped.json(), run_ids),
+            "status": answer.status_code,
+        }
+
+    def in_run_id_order(body: dict[str, Any], run_ids: list[str]) -> list[tuple[Any, ...]]:
+        """The rows as (rank of the run id, step, timestamp, value x the run's divisor, key).
+
+        Both servers order by run id, and each made its own random ids: the rank keeps that
+        order comparable, and undoing the per-run divisor makes the values comparable.
+        """
+        rank = sorted(run_ids)
+        return [
+            (
+                rank.index(m["run_id"]),
+                m["step"],
+                m["timestamp"],
+                m["value"] * (run_ids.index(m["run_id"]) + 1),
+                m["key"],
+            )
+            for m in body["metrics"]
+        ]
 
     assert_same(servers, scenario)
