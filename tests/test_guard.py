@@ -11,6 +11,7 @@ from compat import TrackstoreError, mask_url
 from migrations import runner
 from store import guard, models
 from tests.cli import run_trackstore
+from tests.live_server import free_port, port_is_bound
 from tests.schema import snapshot
 
 # Statements a connection's own set-up sends (SQLite's pragmas and BEGIN), not the guard's.
@@ -124,7 +125,9 @@ def test_server_command_refuses_an_old_database_without_traceback(
 ) -> None:
     create_at_head(fresh_engine)
     runner.stamp(fresh_engine, runner.history()[-2].revision)
-    result = run_trackstore("server", "--backend-store-uri", fresh_backend, "--port", "0")
+    port = free_port()
+    result = run_trackstore("server", "--backend-store-uri", fresh_backend, "--port", str(port))
     assert result.returncode != 0
     assert result.stderr.startswith("error: ") and "1 revision behind" in result.stderr
+    assert not port_is_bound(port)
     assert "Traceback" not in result.stderr
