@@ -17,7 +17,6 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from store.base import SqlStore
-from store.catalog import logged_model_params, logged_model_tags, trace_info
 from store.entities import DELETED
 from store.errors import StoreError, not_found
 from store.tables import (
@@ -28,11 +27,14 @@ from store.tables import (
     inputs,
     latest_metrics,
     logged_model_metrics,
+    logged_model_params,
+    logged_model_tags,
     logged_models,
     metrics,
     params,
     runs,
     tags,
+    trace_info,
 )
 from store.traces import delete_trace_rows
 from store.tracking.experiments import now_ms

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
 from store.base import SqlStore
-from store.catalog import logged_model_params, logged_model_tags
 from store.entities import ACTIVE, DELETED, Metric, Tag
 from store.errors import StoreError, not_found
 from store.logged_model_entities import PENDING, LoggedModel, status_number
@@ -28,7 +27,7 @@ from store.search.logged_models import (
     model_conditions,
     model_order,
 )
-from store.tables import logged_model_metrics, logged_models
+from store.tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
 from store.tracking.reading import chunks, experiment_number

@@ -14,12 +14,6 @@ from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
 from store.base import SqlStore
-from store.catalog import (
-    model_version_tags,
-    model_versions,
-    registered_model_aliases,
-    registered_models,
-)
 from store.entities import DELETED, Tag
 from store.errors import StoreError
 from store.lookups import load_page
@@ -39,7 +33,13 @@ from store.search.registry import (
     model_version_conditions,
     model_version_order,
 )
-from store.tables import logged_models
+from store.tables import (
+    logged_models,
+    model_version_tags,
+    model_versions,
+    registered_model_aliases,
+    registered_models,
+)
 from store.tracking.experiments import now_ms
 
 SEARCH_MAX_RESULTS_DEFAULT = 10_000

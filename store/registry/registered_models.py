@@ -8,13 +8,6 @@ from sqlalchemy.exc import IntegrityError
 
 from compat.upsert import upsert
 from store.base import SqlStore
-from store.catalog import (
-    model_version_tags,
-    model_versions,
-    registered_model_aliases,
-    registered_model_tags,
-    registered_models,
-)
 from store.entities import Tag
 from store.errors import StoreError, already_exists
 from store.lookups import load_page
@@ -27,6 +20,13 @@ from store.search.registry import (
     REGISTERED_MODEL_GRAMMAR,
     registered_model_conditions,
     registered_model_order,
+)
+from store.tables import (
+    model_version_tags,
+    model_versions,
+    registered_model_aliases,
+    registered_model_tags,
+    registered_models,
 )
 from store.tracking.experiments import now_ms
 

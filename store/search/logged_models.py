@@ -17,12 +17,11 @@ from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
-from store.catalog import logged_model_params, logged_model_tags
 from store.errors import StoreError
 from store.search.grammar import NUMBER, STRING_OR_LIST, Entity, Grammar
 from store.search.parser import Comparison
 from store.search.sql import compare
-from store.tables import logged_model_metrics, logged_models
+from store.tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
 
 ATTRIBUTE_ALIASES = {
     "creation_time": "creation_timestamp_ms",

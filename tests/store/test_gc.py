@@ -8,13 +8,6 @@ from click.testing import CliRunner
 from sqlalchemy import Table, func, select, update
 
 from store import gc
-from store.catalog import (
-    logged_model_params,
-    logged_model_tags,
-    trace_info,
-    trace_request_metadata,
-    trace_tags,
-)
 from store.cli import main
 from store.entities import Dataset, DatasetInput, Metric, Tag
 from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
@@ -28,11 +21,16 @@ from store.tables import (
     inputs,
     latest_metrics,
     logged_model_metrics,
+    logged_model_params,
+    logged_model_tags,
     logged_models,
     metrics,
     params,
     runs,
     tags,
+    trace_info,
+    trace_request_metadata,
+    trace_tags,
 )
 from store.traces import TraceStore
 from store.tracking import TrackingStore

@@ -81,7 +81,7 @@ def test_delete_redacts_and_drops_aliases(registry: RegistryStore, name: str) ->
     assert registry.get_registered_model(name).aliases == {}
     from sqlalchemy import select
 
-    from store.catalog import model_versions
+    from store.tables import model_versions
 
     with registry.session() as session:
         row = session.execute(select(model_versions).where(model_versions.c.name == name)).one()
