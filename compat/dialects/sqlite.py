@@ -29,6 +29,7 @@ class SQLite(Dialect):
     native_boolean = False
     alters_by_copying_table = True
     lock_method = "exclusive"
+    copy_seconds_per_row = 1.0e-5
     file_based = True
     create_schema_when_empty = True
     backup_method = "sqlite_api"
