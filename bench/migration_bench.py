@@ -27,10 +27,7 @@ KEYS = ("loss", "accuracy", "lr", "val_loss", "val_accuracy")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--server", help="server URL (postgresql/mysql); default SQLite files")
-    parser.add_argument("--runs", type=int, default=5000)
-    parser.add_argument("--params-per-run", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=40, help="steps per metric key and run")
+    add_data_arguments(parser, runs=5000)
     args = parser.parse_args()
     with TwoDatabases(args.server) as (ours, theirs):
         for uri in (ours, theirs):
@@ -43,6 +40,14 @@ def main() -> None:
         f"metric rows {rows:,}: trackstore {trackstore_s:.1f} s, MLflow 3.1.4 {mlflow_s:.1f} s, "
         f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}"
     )
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
+    """Where the old database lives and how large it is, as every migration benchmark asks."""
+    parser.add_argument("--server", help="server URL (postgresql/mysql); default SQLite files")
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--params-per-run", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=40, help="steps per metric key and run")
 
 
 def mlflow_upgrade(uri: str) -> None:

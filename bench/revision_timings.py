@@ -10,17 +10,14 @@ figure `Dialect.copy_seconds_per_row` holds). The runbook's downtime table comes
 import argparse
 import time
 
-from bench.migration_bench import TwoDatabases, build
+from bench.migration_bench import TwoDatabases, add_data_arguments, build
 from compat import dialect_for, make_engine
 from migrations import plan, runner
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--server", help="server URL (postgresql/mysql); default a SQLite file")
-    parser.add_argument("--runs", type=int, default=1000)
-    parser.add_argument("--params-per-run", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=40, help="steps per metric key and run")
+    add_data_arguments(parser, runs=1000)
     args = parser.parse_args()
     with TwoDatabases(args.server) as (uri, _):
         build(uri, args.runs, args.params_per_run, args.steps)
