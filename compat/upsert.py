@@ -5,22 +5,29 @@ Rows are mappings of column name to value, all with the same columns.
 """
 
 import functools
+import hashlib
 import importlib
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, and_, case, literal_column, or_, text
+from sqlalchemy import Table, and_, case, literal_column, or_, select, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects import dialect_for
+from compat.copy_text import copy_text
+from compat.dialects import Dialect, dialect_for
 
 Row = Mapping[str, Any]
 # One row's VALUES group as SQLAlchemy renders it in the pyformat paramstyle.
 _PYFORMAT_ROW = re.compile(r"\((?:%\(\w+\)s, )*%\(\w+\)s\)")
+# Fewer rows than this go as one VALUES statement: staging them costs two more round trips.
+STAGE_MIN_ROWS = 200
 # Drivers whose executemany batches the rows itself.
 BATCHING_DRIVERS = frozenset({"pysqlite", "pymysql", "mysqldb", "pyodbc"})
 Columns = Sequence[ColumnElement[Any]]
@@ -71,8 +78,14 @@ def _write(
     greatest_by: tuple[str, ...] | None,
 ) -> None:
     """Insert `rows`; on a key conflict do nothing (greatest_by None) or update (see upsert)."""
-    method = dialect_for(connection.dialect.name).upsert_method
+    dialect = dialect_for(connection.dialect.name)
+    method = dialect.upsert_method
     columns = tuple(rows[0])
+    if _stages(dialect, connection, rows):
+        text = copy_text(rows, columns)
+        if text is not None:
+            _stage_and_insert(connection, table, columns, key, greatest_by, text)
+            return
     order = list(greatest_by or ())
     carry = [] if greatest_by is None else [c for c in columns if c not in key and c not in order]
     if method == "merge":
@@ -91,6 +104,74 @@ def _write(
         connection.exec_driver_sql(
             prepared.sql, [(values(row),) if single else values(row) for row in rows]
         )
+
+
+def _stages(dialect: Dialect, connection: Connection, rows: Sequence[Row]) -> bool:
+    return (
+        dialect.stages_rows_by_copy
+        and connection.dialect.driver == "psycopg2"
+        and len(rows) >= STAGE_MIN_ROWS
+    )
+
+
+def _stage_and_insert(
+    connection: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    greatest_by: tuple[str, ...] | None,
+    text: io.StringIO,
+) -> None:
+    """COPY the rows into a temporary table, then insert them from it in one statement that
+    has the same conflict clause as the VALUES insert. The temporary table lives as long as
+    the connection; it is emptied after each use, as one transaction may stage twice, and
+    truncated at commit, so that deleted rows do not pile up (autovacuum skips temporary
+    tables)."""
+    create, copy, insert = _staging_sql(connection.dialect, table, columns, key, greatest_by)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(create)
+        cursor.copy_expert(copy, text)
+        cursor.execute(insert)
+    finally:
+        cursor.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _staging_sql(
+    dialect: Any,
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    greatest_by: tuple[str, ...] | None,
+) -> tuple[str, str, str]:
+    """CREATE of the staging table, its COPY, and the INSERT ... SELECT out of it.
+
+    The staging table holds only `columns` and no constraints, so the target's defaults and
+    checks apply at the INSERT. An upsert reads the rows in key order, as `upsert` sends them.
+    """
+    quote = dialect.identifier_preparer.quote
+    digest = hashlib.sha1(",".join(columns).encode()).hexdigest()[:10]
+    stage = sql_table(f"trackstore_stage_{table.name[:30]}_{digest}", *map(sql_column, columns))
+    names = ", ".join(quote(name) for name in columns)
+    create = (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage.name)} ON COMMIT DELETE ROWS AS "
+        f"SELECT {names} FROM {dialect.identifier_preparer.format_table(table)} WITH NO DATA"
+    )
+    source = select(*stage.c)
+    if greatest_by is not None:
+        source = source.order_by(*(stage.c[name] for name in key))
+    method = dialect_for(dialect.name).upsert_method
+    insert = _on_key_conflict(
+        _dialect_insert(dialect, table).from_select(list(columns), source),
+        method,
+        table,
+        columns,
+        key,
+        greatest_by,
+    )
+    copy = f"COPY {quote(stage.name)} ({names}) FROM STDIN"
+    return create, copy, f"{insert.compile(dialect=dialect)}; DELETE FROM {quote(stage.name)}"
 
 
 def _execute_values(connection: Connection, prepared: "_Prepared", rows: Sequence[Row]) -> None:
@@ -138,8 +219,42 @@ def _prepared(
     executemany sends one statement per row, so its execute_values builds one multi-row
     VALUES statement instead.
     """
-    module = importlib.import_module(f"sqlalchemy.dialects.{dialect.name}")
-    stmt = module.insert(table)
+    stmt = _on_key_conflict(
+        _dialect_insert(dialect, table), method, table, columns, key, greatest_by
+    )
+    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.params)
+    one_row = _PYFORMAT_ROW.search(str(compiled))
+    if not set(names) <= set(columns):
+        return _Prepared(stmt)
+    if dialect.driver == "psycopg2" and one_row is not None:
+        sql = str(compiled)
+        return _Prepared(
+            stmt, sql[: one_row.start()] + "%s" + sql[one_row.end() :], None, one_row[0]
+        )
+    if dialect.driver in BATCHING_DRIVERS:
+        return _Prepared(stmt, str(compiled), names if compiled.positional else None)
+    if method == "on_conflict":
+        # SQLAlchemy batches rows into multi-row VALUES ("insertmanyvalues") for an ON
+        # CONFLICT insert only when it returns something; rows here repeat no key.
+        stmt = stmt.returning(table.c[key[0]])
+    return _Prepared(stmt)
+
+
+def _dialect_insert(dialect: Any, table: Table) -> Any:
+    """The dialect's own INSERT construct, which knows its conflict clause."""
+    return importlib.import_module(f"sqlalchemy.dialects.{dialect.name}").insert(table)
+
+
+def _on_key_conflict(
+    stmt: Any,
+    method: str,
+    table: Table,
+    columns: Sequence[str],
+    key: tuple[str, ...],
+    greatest_by: tuple[str, ...] | None,
+) -> Any:
+    """`stmt` with the clause that skips (greatest_by None) or updates rows already stored."""
     order = list(greatest_by or ())
     carry = [c for c in columns if c not in key and c not in order]
     if method == "on_conflict" and greatest_by is None:
@@ -159,23 +274,7 @@ def _prepared(
         stmt = stmt.on_duplicate_key_update(
             _ordered_assignments(table, stmt.inserted, order, carry)
         )
-    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
-    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.params)
-    one_row = _PYFORMAT_ROW.search(str(compiled))
-    if not set(names) <= set(columns):
-        return _Prepared(stmt)
-    if dialect.driver == "psycopg2" and one_row is not None:
-        sql = str(compiled)
-        return _Prepared(
-            stmt, sql[: one_row.start()] + "%s" + sql[one_row.end() :], None, one_row[0]
-        )
-    if dialect.driver in BATCHING_DRIVERS:
-        return _Prepared(stmt, str(compiled), names if compiled.positional else None)
-    if method == "on_conflict":
-        # SQLAlchemy batches rows into multi-row VALUES ("insertmanyvalues") for an ON
-        # CONFLICT insert only when it returns something; rows here repeat no key.
-        stmt = stmt.returning(table.c[key[0]])
-    return _Prepared(stmt)
+    return stmt
 
 
 def greater(left: Columns, right: Columns) -> ColumnElement[bool]:

@@ -39,6 +39,9 @@ class Dialect:
     lock_method: ClassVar[str] = "advisory"
     # How an insert-or-update is spelled: "on_conflict", "on_duplicate_key" or "merge".
     upsert_method: ClassVar[str] = "on_conflict"
+    # Many rows reach a table faster by COPY into a temporary table and one INSERT ... SELECT
+    # than as a multi-row VALUES statement the server must parse (used with psycopg2).
+    stages_rows_by_copy: ClassVar[bool] = False
     # Seconds a migration spends per row when it copies a table once (SQLite's, measured with
     # `python -m bench revision_timings`; SQL Server's is not measured yet); --dry-run uses it.
     copy_seconds_per_row: ClassVar[float] = 4.5e-5

@@ -19,6 +19,7 @@ class PostgreSQL(Dialect):
     max_index_key_bytes = 2704
     max_bind_params = 32767
     copy_seconds_per_row = 6e-6
+    stages_rows_by_copy = True
     admin_database = "postgres"
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",

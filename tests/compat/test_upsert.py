@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Column, Float, MetaData, String, Table, select
+from sqlalchemy import BigInteger, Boolean, Column, Float, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
 
 from compat import make_engine
-from compat.upsert import insert_missing, upsert
+from compat.dialects import dialect_for
+from compat.upsert import STAGE_MIN_ROWS, insert_missing, upsert
 
 metadata = MetaData()
 latest = Table(
@@ -89,3 +90,34 @@ def test_insert_missing_leaves_stored_rows_alone(connection: Connection) -> None
     insert_missing(connection, latest, rows(("a", 1, 1, 1.0, False)), KEY)
     insert_missing(connection, latest, rows(("a", 9, 9, 9.0, True), ("b", 2, 2, 2.0, False)), KEY)
     assert stored(connection) == {"a": (1, 1, 1.0, False), "b": (2, 2, 2.0, False)}
+
+
+# Keys that the COPY text format must escape, and enough rows to be staged on PostgreSQL.
+AWKWARD_KEYS = ["tab\there", "new\nline", "back\\slash", "carriage\rreturn", "\\N", "ünï"]
+MANY = STAGE_MIN_ROWS + 50
+
+
+def many_keys() -> list[str]:
+    return AWKWARD_KEYS + [f"k{index:04}" for index in range(MANY - len(AWKWARD_KEYS))]
+
+
+def test_insert_missing_many_rows_keeps_every_value_exactly(connection: Connection) -> None:
+    keys = many_keys()
+    insert_missing(connection, latest, rows(("k0007", 0, 0, 0.0, True)), KEY)
+    points = rows(*((k, i, 2**40 + i, 1 / (i + 3), i % 2 == 0) for i, k in enumerate(keys)))
+    insert_missing(connection, latest, points, KEY)
+    expected = {k: (i, 2**40 + i, 1 / (i + 3), i % 2 == 0) for i, k in enumerate(keys)}
+    expected["k0007"] = (0, 0, 0.0, True)
+    assert stored(connection) == expected
+    if dialect_for(connection.dialect.name).stages_rows_by_copy:
+        staged = text("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'trackstore_stage_%'")
+        assert connection.execute(staged).scalar() == 1
+
+
+def test_keep_greatest_many_rows_matches_few_rows(connection: Connection) -> None:
+    keys = many_keys()
+    upsert(connection, latest, rows(*((k, 5, 5, 5.0, False) for k in keys)), KEY, ORDER)
+    newer = [(k, 5 + i % 3 - 1, 5, float(i), False) for i, k in enumerate(keys)]
+    upsert(connection, latest, rows(*newer), KEY, ORDER)
+    expected = {k: (*max((step, 5, value), (5, 5, 5.0)), False) for k, step, _, value, _ in newer}
+    assert stored(connection) == expected
