@@ -75,10 +75,7 @@ class LoggingStore(SqlStore):
     ) -> None:
         """Log metrics, params and tags to an active run, all of them or (on any error) none."""
         validation.check_run_id(run_id)
-        numbered = len(metrics) != 1
-        checked_metrics = [
-            validation.checked_metric(m, i if numbered else None) for i, m in enumerate(metrics)
-        ]
+        checked_metrics = validation.checked_metrics(metrics)
         checked_params = [validation.checked_param(p, f"params[{i}]") for i, p in enumerate(params)]
         checked_tags = [validation.checked_tag(t, f"tags[{i}]") for i, t in enumerate(tags)]
         validation.check_batch(checked_metrics, checked_params, checked_tags)
