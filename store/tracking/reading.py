@@ -4,13 +4,15 @@ A page of runs costs one query for the runs and one per kind of child row (lates
 params, tags, dataset inputs), each over the page's run ids, never one query per run.
 """
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, Table, select
+from sqlalchemy import Row, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from store.entities import (
     ACTIVE,
@@ -42,6 +44,8 @@ from store.tables import (
 )
 
 T = TypeVar("T")
+RUN_ID: BindParameter[str] = bindparam("run_id")
+_RUN = select(runs).where(runs.c.run_uuid == RUN_ID)
 
 # Ids bound in one IN list: well below every database's limit on bound parameters.
 IDS_PER_QUERY = 900
@@ -54,7 +58,7 @@ def chunks(ids: Sequence[Any], size: int = IDS_PER_QUERY) -> Iterator[Sequence[A
 
 def find_run(session: Session, run_id: str) -> Row[Any]:
     """The runs row of `run_id`, or RESOURCE_DOES_NOT_EXIST."""
-    row = session.execute(select(runs).where(runs.c.run_uuid == run_id)).first()
+    row = session.execute(_RUN, {RUN_ID.key: run_id}).first()
     if row is None:
         raise not_found(f"Run with id={run_id} not found")
     return row
@@ -81,16 +85,14 @@ def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool)
     ids = [row.run_uuid for row in rows]
     metrics = _children(
         session,
-        select(latest_metrics.c.run_uuid, latest_metrics.c.key, latest_metrics.c.value)
-        .add_columns(latest_metrics.c.timestamp, latest_metrics.c.step, latest_metrics.c.is_nan)
-        .order_by(latest_metrics.c.key),
+        _LATEST_METRICS,
         ids,
         lambda key, value, timestamp, step, is_nan: Metric(
             key, metric_value(value, is_nan), timestamp, step
         ),
     )
-    param_rows = _children(session, _key_values(params), ids, Tag)
-    tag_rows = _children(session, _key_values(tags), ids, Tag)
+    param_rows = _children(session, _PARAMS, ids, Tag)
+    tag_rows = _children(session, _TAGS, ids, Tag)
     dataset_inputs = _dataset_inputs(session, ids)
     loaded = []
     for row in rows:
@@ -99,8 +101,9 @@ def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool)
         run_inputs = RunInputs(dataset_inputs[run_id])
         outputs = None
         if with_outputs:
-            run_inputs = RunInputs(dataset_inputs[run_id], _model_ids(session, run_id))
-            outputs = RunOutputs(_model_outputs(session, run_id))
+            model_inputs, model_outputs = _models(session, run_id)
+            run_inputs = RunInputs(dataset_inputs[run_id], model_inputs)
+            outputs = RunOutputs(model_outputs)
         loaded.append(Run(run_info(row._mapping, data), data, run_inputs, outputs))
     return loaded
 
@@ -127,38 +130,71 @@ def _key_values(table: Table) -> Select[Any]:
     return select(table.c.run_uuid, table.c.key, table.c.value).order_by(table.c.key)
 
 
+# The statements that read a run's children, run id first. Built once: building and keying a
+# statement costs more than running it for one run (see `_per_run_rows`).
+_LATEST_METRICS = (
+    select(latest_metrics.c.run_uuid, latest_metrics.c.key, latest_metrics.c.value)
+    .add_columns(latest_metrics.c.timestamp, latest_metrics.c.step, latest_metrics.c.is_nan)
+    .order_by(latest_metrics.c.key)
+)
+_PARAMS = _key_values(params)
+_TAGS = _key_values(tags)
+_DATASET_INPUTS = (
+    select(inputs.c.destination_id, inputs.c.input_uuid, datasets, input_tags.c.name.label("tag"))
+    .add_columns(input_tags.c.value.label("tag_value"))
+    .join(datasets, datasets.c.dataset_uuid == inputs.c.source_id)
+    .outerjoin(input_tags, input_tags.c.input_uuid == inputs.c.input_uuid)
+    .where(inputs.c.destination_type == "RUN", inputs.c.source_type == "DATASET")
+    .order_by(inputs.c.destination_id, datasets.c.name, datasets.c.digest, input_tags.c.name)
+)
+_MODELS = (
+    select(inputs.c.source_type, inputs.c.destination_id, inputs.c.step)
+    .where(
+        inputs.c.source_id == RUN_ID,
+        or_(
+            and_(inputs.c.source_type == "RUN_INPUT", inputs.c.destination_type == "MODEL_INPUT"),
+            and_(inputs.c.source_type == "RUN_OUTPUT", inputs.c.destination_type == "MODEL_OUTPUT"),
+        ),
+    )
+    .order_by(inputs.c.step, inputs.c.destination_id)
+)
+
+
+def _per_run_rows(session: Session, stmt: Select[Any], ids: Sequence[str]) -> Iterator[Row[Any]]:
+    """Rows of `stmt` whose first column is one of `ids`: for one run through a statement
+    built once with a bound run id (a get_run), else through IN lists a page at a time."""
+    if len(ids) == 1:
+        yield from session.execute(_for_one_run(stmt), {RUN_ID.key: ids[0]})
+        return
+    run_column = stmt.selected_columns[0]
+    for part in chunks(ids):
+        yield from session.execute(stmt.where(run_column.in_(part)))
+
+
+@functools.cache
+def _for_one_run(stmt: Select[Any]) -> Select[Any]:
+    return stmt.where(stmt.selected_columns[0] == RUN_ID)
+
+
 def _children(
     session: Session, stmt: Select[Any], ids: Sequence[str], convert: Callable[..., T]
 ) -> defaultdict[str, list[T]]:
     """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted."""
     found: defaultdict[str, list[T]] = defaultdict(list)
-    run_column = stmt.selected_columns[0]
-    for part in chunks(ids):
-        for row in session.execute(stmt.where(run_column.in_(part))):
-            run_id, *values = row
-            found[str(run_id)].append(convert(*values))
+    for row in _per_run_rows(session, stmt, ids):
+        run_id, *values = row
+        found[str(run_id)].append(convert(*values))
     return found
 
 
 def _dataset_inputs(session: Session, ids: Sequence[str]) -> defaultdict[str, list[DatasetInput]]:
-    stmt = (
-        select(
-            inputs.c.destination_id, inputs.c.input_uuid, datasets, input_tags.c.name.label("tag")
-        )
-        .add_columns(input_tags.c.value.label("tag_value"))
-        .join(datasets, datasets.c.dataset_uuid == inputs.c.source_id)
-        .outerjoin(input_tags, input_tags.c.input_uuid == inputs.c.input_uuid)
-        .where(inputs.c.destination_type == "RUN", inputs.c.source_type == "DATASET")
-        .order_by(inputs.c.destination_id, datasets.c.name, datasets.c.digest, input_tags.c.name)
-    )
     found: defaultdict[str, dict[str, DatasetInput]] = defaultdict(dict)
-    for part in chunks(ids):
-        for row in session.execute(stmt.where(inputs.c.destination_id.in_(part))):
-            per_run = found[row.destination_id]
-            if row.input_uuid not in per_run:
-                per_run[row.input_uuid] = DatasetInput(_dataset(row), [])
-            if row.tag is not None:
-                per_run[row.input_uuid].tags.append(Tag(row.tag, row.tag_value))
+    for row in _per_run_rows(session, _DATASET_INPUTS, ids):
+        per_run = found[row.destination_id]
+        if row.input_uuid not in per_run:
+            per_run[row.input_uuid] = DatasetInput(_dataset(row), [])
+        if row.tag is not None:
+            per_run[row.input_uuid].tags.append(Tag(row.tag, row.tag_value))
     return defaultdict(list, {run_id: list(d.values()) for run_id, d in found.items()})
 
 
@@ -173,23 +209,14 @@ def _dataset(row: Row[Any]) -> Dataset:
     )
 
 
-def _model_ids(session: Session, run_id: str) -> list[str]:
-    stmt = select(inputs.c.destination_id).where(
-        inputs.c.source_type == "RUN_INPUT",
-        inputs.c.source_id == run_id,
-        inputs.c.destination_type == "MODEL_INPUT",
-    )
-    return list(session.execute(stmt.order_by(inputs.c.destination_id)).scalars())
-
-
-def _model_outputs(session: Session, run_id: str) -> list[ModelOutput]:
-    stmt = select(inputs.c.destination_id, inputs.c.step).where(
-        inputs.c.source_type == "RUN_OUTPUT",
-        inputs.c.source_id == run_id,
-        inputs.c.destination_type == "MODEL_OUTPUT",
-    )
-    rows = session.execute(stmt.order_by(inputs.c.step, inputs.c.destination_id))
-    return [ModelOutput(row.destination_id, row.step) for row in rows]
+def _models(session: Session, run_id: str) -> tuple[list[str], list[ModelOutput]]:
+    """The ids of the logged models the run took as inputs, and the models it output."""
+    rows = session.execute(_MODELS, {RUN_ID.key: run_id}).all()
+    model_inputs = sorted(row.destination_id for row in rows if row.source_type == "RUN_INPUT")
+    outputs = [
+        ModelOutput(row.destination_id, row.step) for row in rows if row.source_type == "RUN_OUTPUT"
+    ]
+    return model_inputs, outputs
 
 
 def load_experiments(session: Session, rows: Sequence[Row[Any]]) -> list[Experiment]:
