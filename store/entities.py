@@ -91,6 +91,15 @@ class Metric:
     run_id: str | None = None
 
     def to_json(self) -> JsonObject:
+        """A run holds many metrics, so the usual one (no dataset, model or run fields) is
+        written directly."""
+        if not (self.dataset_name or self.dataset_digest or self.model_id or self.run_id):
+            return {
+                "key": self.key,
+                "value": json_number(self.value),
+                "timestamp": self.timestamp,
+                "step": self.step,
+            }
         return _present(
             [
                 ("key", self.key),

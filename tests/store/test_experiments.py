@@ -1,5 +1,6 @@
 """Experiments on every backend: create, read, search, rename, delete, restore and tags."""
 
+import time
 import uuid
 
 import pytest
@@ -182,7 +183,10 @@ def test_search_filters_orders_and_pages(store: TrackingStore) -> None:
 
 def test_search_default_order_is_newest_first(store: TrackingStore) -> None:
     prefix = unique("order")
-    ids = [store.create_experiment(f"{prefix}-{n}") for n in range(3)]
+    ids = []
+    for n in range(3):
+        time.sleep(0.002)  # creation times are milliseconds: make each one newer
+        ids.append(store.create_experiment(f"{prefix}-{n}"))
     found = store.search_experiments(filter_string=f"name LIKE '{prefix}%'")
     assert [e.experiment_id for e in found] == list(reversed(ids))
 
