@@ -4,6 +4,7 @@ A deleted version keeps its row (stage Deleted_Internal, its details redacted) s
 never handed out again, as in MLflow 3.1.4.
 """
 
+import json
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from compat.upsert import upsert
 from store.base import SqlStore
 from store.entities import DELETED, Tag
-from store.errors import StoreError
+from store.errors import INVALID_STATE, StoreError, not_found
 from store.lookups import load_page
 from store.paging import Page, offset_from_token
 from store.registry import reading, validation
@@ -34,6 +35,7 @@ from store.search.registry import (
     model_version_order,
 )
 from store.tables import (
+    logged_model_tags,
     logged_models,
     model_version_tags,
     model_versions,
@@ -45,6 +47,7 @@ from store.tracking.experiments import now_ms
 SEARCH_MAX_RESULTS_DEFAULT = 10_000
 SEARCH_MAX_RESULTS_THRESHOLD = 200_000
 CREATE_ATTEMPTS = 3
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
 REDACTED = {
     "source": "REDACTED-SOURCE-PATH",
     "run_id": "REDACTED-RUN-ID",
@@ -64,11 +67,14 @@ class ModelVersionStore(SqlStore):
         tags: Sequence[Tag] = (),
         run_link: str | None = None,
         description: str | None = None,
+        model_id: str | None = None,
     ) -> ModelVersion:
         """Register the next version of model `name` (one more than any version it ever had).
 
         A `models:/` source is resolved to the artifact location it stands for. Two writers
-        racing for one number are settled by the primary key: the loser tries again.
+        racing for one number are settled by the primary key: the loser tries again. The
+        version of logged model `model_id` is listed in that model's mlflow.modelVersions tag,
+        in the same transaction, so a version never exists without its listing.
         """
         validation.check_model_name(name)
         for tag in tags:
@@ -85,7 +91,10 @@ class ModelVersionStore(SqlStore):
                         "run_link": run_link,
                         "description": description,
                     }
-                    return self._insert_version(session, name, values, tags)
+                    version = self._insert_version(session, name, values, tags)
+                    if model_id is not None:
+                        _list_on_logged_model(session, model_id, name, version.version)
+                    return version
             except IntegrityError:
                 attempts_left -= 1
                 if not attempts_left:
@@ -283,6 +292,51 @@ def _resolve_source(session: Session, source: str, run_id: str | None) -> tuple[
         f"Unable to fetch model from model URI source artifact location '{source}': give "
         "models:/<logged model id>, models:/<name>/<version> of an existing one, or a path."
     )
+
+
+def _list_on_logged_model(session: Session, model_id: str, name: str, version: int) -> None:
+    """Add {name, version} to the live logged model's mlflow.modelVersions tag (a JSON list,
+    as MLflow 3.1.4 writes it), unless the list already holds it."""
+    model = session.execute(
+        select(logged_models.c.experiment_id).where(
+            logged_models.c.model_id == model_id, logged_models.c.lifecycle_stage != DELETED
+        )
+    ).first()
+    if model is None:
+        raise not_found(f"Logged model with ID '{model_id}' not found.")
+    current = session.execute(
+        select(logged_model_tags.c.tag_value).where(
+            logged_model_tags.c.model_id == model_id,
+            logged_model_tags.c.tag_key == MODEL_VERSIONS_TAG,
+        )
+    ).scalar()
+    listed = _listed_versions(current, model_id)
+    entry = {"name": name, "version": version}
+    if entry not in listed:
+        listed.append(entry)
+    row = {
+        "model_id": model_id,
+        "experiment_id": model.experiment_id,
+        "tag_key": MODEL_VERSIONS_TAG,
+        "tag_value": json.dumps(listed),
+    }
+    upsert(session.connection(), logged_model_tags, [row], ("model_id", "tag_key"))
+
+
+def _listed_versions(value: str | None, model_id: str) -> list[Any]:
+    if not value:
+        return []
+    try:
+        listed = json.loads(value)
+    except ValueError:
+        listed = None
+    if not isinstance(listed, list):
+        raise StoreError(
+            f"The {MODEL_VERSIONS_TAG} tag of logged model {model_id} is not a JSON list; "
+            "delete the tag or set it to a JSON list before registering the model.",
+            INVALID_STATE,
+        )
+    return listed
 
 
 def _put_tags(session: Session, name: str, version: int, tags: Sequence[Tag]) -> None:

@@ -68,9 +68,12 @@ def delete_registered_model_tag(stores: Stores, message: Message) -> Result:
 def create_model_version(stores: Stores, message: Message) -> Result:
     tags = key_values(message, "tags")
     source = message.required_text("source")
-    run_id = message.text("run_id") or None
-    if not any(tag.key == PROMPT_TAG for tag in tags):
-        check_source(stores, source, run_id)
+    # MLflow records a run id left out as "", and shows it so.
+    run_id = message.text("run_id", "")
+    model_id = message.text("model_id") or None
+    is_prompt = any(tag.key == PROMPT_TAG for tag in tags)
+    if not is_prompt:
+        check_source(stores, source, run_id, model_id)
     version = stores.registry.create_model_version(
         message.required_text("name"),
         source,
@@ -78,6 +81,7 @@ def create_model_version(stores: Stores, message: Message) -> Result:
         tags=tags,
         run_link=message.text("run_link") or None,
         description=message.text("description", ""),
+        model_id=None if is_prompt else model_id,
     )
     return {"model_version": version.to_json()}
 

@@ -1,9 +1,11 @@
 """Run endpoints: create, read, search, update, delete, restore, and what is logged to a run."""
 
-from store.entities import Dataset, DatasetInput, Metric, Tag
+import json
+
+from store.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 from store.errors import StoreError
 from store.server.fields import VIEW_TYPES, key_values, page, search_options
-from store.server.messages import Message
+from store.server.messages import Message, missing
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 
@@ -127,6 +129,33 @@ def dataset_input(message: Message) -> DatasetInput:
     return DatasetInput(dataset, tags)
 
 
+def log_outputs(stores: Stores, message: Message) -> Result:
+    models = [
+        ModelOutput(item.required_text("model_id"), item.integer("step", 0))
+        for item in message.objects("models")
+    ]
+    if not models:
+        raise missing("models")
+    stores.tracking.log_outputs(message.required_text("run_id"), models)
+    return None
+
+
+def log_model(stores: Stores, message: Message) -> Result:
+    """Record a model in the run's log-model history; `model_json` is its MLmodel as JSON."""
+    text = message.required_text("model_json")
+    try:
+        model = json.loads(text)
+    except ValueError:
+        model = None
+    if not isinstance(model, dict):
+        raise StoreError(
+            f"Malformed model info: model_json {text[:100]!r} is not a JSON object; send the "
+            "model's MLmodel as a JSON object."
+        )
+    stores.tracking.record_logged_model(message.required_text("run_id"), model)
+    return None
+
+
 def get_metric_history(stores: Stores, message: Message) -> Result:
     found = stores.tracking.get_metric_history(
         message.run_id(),
@@ -164,6 +193,8 @@ ENDPOINTS = [
     Endpoint("POST", "/runs/delete-tag", delete_tag),
     Endpoint("POST", "/runs/log-batch", log_batch),
     Endpoint("POST", "/runs/log-inputs", log_inputs),
+    Endpoint("POST", "/runs/outputs", log_outputs),
+    Endpoint("POST", "/runs/log-model", log_model),
     Endpoint("GET", "/metrics/get-history", get_metric_history),
 ]
 

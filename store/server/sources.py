@@ -1,8 +1,9 @@
 """Checking a model version's source before the registry records it.
 
-A local path may only name files inside the artifact directory of the run the version comes
-from; any other URI must be absolute and free of `..` and NUL, so that a later download through
-the server cannot be steered outside the artifact store.
+A local path may only name files inside the artifact directory of the logged model the version
+comes from (when the request names one), else of its run; any other URI must be absolute and
+free of `..` and NUL, so that a later download through the server cannot be steered outside the
+artifact store.
 """
 
 import posixpath
@@ -15,11 +16,17 @@ from store.server.stores import Stores
 PROMPT_TAG = "mlflow.prompt.is_prompt"
 
 
-def check_source(stores: Stores, source: str, run_id: str | None) -> None:
-    if is_local(source):
-        _check_local_source(stores, source, run_id)
-    else:
+def check_source(
+    stores: Stores, source: str, run_id: str | None, model_id: str | None = None
+) -> None:
+    if not is_local(source):
         _check_remote_source(source)
+    elif model_id:
+        location = stores.logged_models.get_logged_model(model_id).artifact_location
+        _check_local_source(source, location, "logged model", "model_id")
+    else:
+        artifact_uri = stores.tracking.get_run(run_id).info.artifact_uri if run_id else None
+        _check_local_source(source, artifact_uri, "run", "run_id")
 
 
 def is_local(uri: str) -> bool:
@@ -32,17 +39,17 @@ def _local_path(uri: str) -> str:
     return posixpath.normpath(posixpath.abspath(path))
 
 
-def _check_local_source(stores: Stores, source: str, run_id: str | None) -> None:
-    if run_id:
-        artifact_uri = stores.tracking.get_run(run_id).info.artifact_uri
-        if artifact_uri and is_local(artifact_uri):
-            root = _local_path(artifact_uri)
-            path = _local_path(source)
-            if path == root or path.startswith(root.rstrip("/") + "/"):
-                return
+def _check_local_source(source: str, artifact_uri: str | None, owner: str, field: str) -> None:
+    """Refuse a local `source` outside `artifact_uri`, the artifacts of the `owner` the
+    request names in `field`."""
+    if artifact_uri and is_local(artifact_uri):
+        root = _local_path(artifact_uri)
+        path = _local_path(source)
+        if path == root or path.startswith(root.rstrip("/") + "/"):
+            return
     raise StoreError(
         f"Invalid model version source '{source}': a local path must lie inside the artifact "
-        "directory of the run given as run_id; give that run_id or a non-local URI."
+        f"directory of the {owner} given as {field}; give that {field} or a non-local URI."
     )
 
 

@@ -14,12 +14,13 @@ from sqlalchemy.engine import Engine
 from store.tracking.batch import LoggingStore
 from store.tracking.experiments import DEFAULT_EXPERIMENT_ID, ExperimentStore
 from store.tracking.inputs import InputStore
+from store.tracking.outputs import OutputStore
 from store.tracking.queries import QueryStore
 from store.tracking.runs import RunStore
 from store.tracking.uris import resolve_local
 
 
-class TrackingStore(ExperimentStore, RunStore, LoggingStore, InputStore, QueryStore):
+class TrackingStore(ExperimentStore, RunStore, LoggingStore, InputStore, OutputStore, QueryStore):
     """Tracking over one Engine; `artifact_root` is where new experiments keep artifacts."""
 
     def __init__(self, engine: Engine, artifact_root: str = "./mlruns") -> None:

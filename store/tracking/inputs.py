@@ -43,7 +43,7 @@ class InputStore(SqlStore):
             uuids = _dataset_uuids(session, run.experiment_id, unique)
             _link_datasets(session, run_id, unique, uuids)
             model_rows = [
-                _input_row("RUN_INPUT", run_id, "MODEL_INPUT", model_id)
+                input_row("RUN_INPUT", run_id, "MODEL_INPUT", model_id)
                 for model_id in model_ids or []
             ]
             insert_missing(session.connection(), inputs, model_rows, INPUT_KEY)
@@ -104,7 +104,7 @@ def _link_datasets(
     for dataset_input, dataset_uuid in zip(dataset_inputs, wanted, strict=True):
         if dataset_uuid in linked:
             continue
-        link = _input_row("DATASET", dataset_uuid, "RUN", run_id)
+        link = input_row("DATASET", dataset_uuid, "RUN", run_id)
         links.append(link)
         tags += [
             {"input_uuid": link["input_uuid"], "name": tag.key, "value": tag.value}
@@ -116,7 +116,7 @@ def _link_datasets(
         session.execute(input_tags.insert(), tags)
 
 
-def _input_row(
+def input_row(
     source_type: str, source_id: str, destination_type: str, destination_id: str
 ) -> dict[str, Any]:
     return {

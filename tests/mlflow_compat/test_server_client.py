@@ -11,6 +11,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,13 +34,39 @@ DAY_MS = 86_400_000
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
-    root = tmp_path_factory.mktemp("servers")
+    yield from both_servers(tmp_path_factory.mktemp("servers"))
+
+
+@pytest.fixture(scope="session")
+def local_artifact_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, LiveServer]]:
+    """Both servers keeping artifacts in a local folder the client writes to directly."""
+    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
+
+
+def both_servers(root: Path, local_artifacts: bool = False) -> Iterator[dict[str, LiveServer]]:
+    """mlflow server and trackstore server, each on a new SQLite database in `root`, stopped
+    when the caller is done; `local_artifacts` gives each a file:// artifact root there.
+
+    A server must not inherit the experiment id an earlier test's set_experiment left in the
+    environment: mlflow server would look that id up in its own database when logging."""
     started: dict[str, LiveServer] = {}
     try:
-        for name, command in (("mlflow", mlflow_command), ("trackstore", trackstore_command)):
+        for name in ("mlflow", "trackstore"):
             port = free_port()
             uri = f"sqlite:///{root / f'{name}.db'}"
-            started[name] = start(command(uri, port, 1), port, root / f"{name}.log", timeout=120)
+            extra = []
+            if local_artifacts:
+                extra = ["--default-artifact-root", (root / f"{name}-artifacts").as_uri()]
+            command = (
+                mlflow_command(uri, port, 1) + extra
+                if name == "mlflow"
+                else trackstore_command(uri, port, 1, extra)
+            )
+            with pytest.MonkeyPatch.context() as environment:
+                environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+                started[name] = start(command, port, root / f"{name}.log", timeout=120)
         yield started
     finally:
         for server in started.values():
@@ -67,7 +94,10 @@ def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, An
 
 
 def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
-    theirs, ours = on_both(servers, scenario)
+    assert_same_answers(*on_both(servers, scenario))
+
+
+def assert_same_answers(theirs: Any, ours: Any) -> None:
     if ours != theirs:
         lines = difflib.unified_diff(
             json.dumps(theirs, indent=1, sort_keys=True, default=str).splitlines(),
@@ -478,5 +508,96 @@ def test_ui_metric_history_bulk(servers: dict[str, LiveServer]) -> None:
             )
             for m in body["metrics"]
         ]
+
+    assert_same(servers, scenario)
+
+
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?")
+
+
+def relocated(answer: Any, location: str) -> Any:
+    """`answer` as plain data with the experiment's artifact location and the MLmodel creation
+    times as placeholders: each server has its own artifact folder and logs at its own time."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str):
+            value = value.replace(location, "<experiment artifacts>")
+            return UTC_TIME.sub("<utc time>", value)
+        return value
+
+    return walk(plain(answer))
+
+
+def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveServer]) -> None:
+    import mlflow.pyfunc
+    import pandas as pd
+    from mlflow.entities import LoggedModelOutput
+    from mlflow.models import Model
+
+    class Echo(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+            return model_input
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment = mlflow.set_experiment("pyfunc-models")
+        with mlflow.start_run(run_name="trainer") as run:
+            mlflow.log_metric("loss", 0.25, step=0)
+            info = mlflow.pyfunc.log_model(name="echo", python_model=Echo())
+        run_id, model_id = run.info.run_id, info.model_id
+        model = client.get_logged_model(model_id)
+        answer = {
+            "registered": mlflow.register_model(info.model_uri, "pyfunc-reg"),
+            "by model id": client.create_model_version(
+                "pyfunc-reg", info.model_uri, run_id, model_id=model_id
+            ),
+            "local source": client.create_model_version(
+                "pyfunc-reg", model.artifact_location, model_id=model_id
+            ),
+            "local source outside the model": error_code(
+                lambda: client.create_model_version(
+                    "pyfunc-reg", experiment.artifact_location, model_id=model_id
+                )
+            ),
+            "output twice": error_code(
+                lambda: client.log_outputs(run_id, [LoggedModelOutput(model_id, 1)])
+            ),
+        }
+        mlmodel = Model.load(info.model_uri)
+        client._record_logged_model(run_id, mlmodel)
+        client._record_logged_model(run_id, mlmodel)
+        loaded = mlflow.pyfunc.load_model("models:/pyfunc-reg/2")
+        answer |= {
+            "run": client.get_run(run_id),
+            "logged model": client.get_logged_model(model_id),
+            "versions": client.search_model_versions("name = 'pyfunc-reg'"),
+            "download": client.get_model_version_download_uri("pyfunc-reg", "3"),
+            "prediction": loaded.predict(pd.DataFrame({"x": [1, 2]})).to_dict("list"),
+        }
+        return relocated(answer, experiment.artifact_location)
+
+    theirs, ours = on_both(local_artifact_servers, scenario)
+    run_tags = {tag["key"]: tag["value"] for tag in ours["run"]["data"]["tags"]}
+    assert ours["run"]["outputs"]["model_outputs"] == [{"model_id": "<id 0>", "step": "0"}]
+    assert json.loads(run_tags["mlflow.log-model.history"])[1]["model_uuid"] == "<id 0>"
+    assert [v["version"] for v in ours["versions"]["items"]] == ["3", "2", "1"]
+    assert_same_answers(theirs, ours)
+
+
+def test_invalid_state_has_mlflows_status(servers: dict[str, LiveServer]) -> None:
+    import requests
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment_id = client.create_experiment("renamed-while-deleted")
+        client.delete_experiment(experiment_id)
+        answer = requests.post(
+            f"{client.tracking_uri}/api/2.0/mlflow/experiments/update",
+            json={"experiment_id": experiment_id, "new_name": "other"},
+            timeout=10,
+        )
+        return answer.status_code, answer.json()["error_code"]
 
     assert_same(servers, scenario)

@@ -5,9 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from store.entities import Tag
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
+from store.errors import INVALID_PARAMETER_VALUE, INVALID_STATE, RESOURCE_DOES_NOT_EXIST
 from store.logged_models import LoggedModelStore
 from store.registry import RegistryStore
+from store.registry.model_versions import MODEL_VERSIONS_TAG
 from store.tracking import TrackingStore
 from tests.store.expect import new_model, refused
 
@@ -155,6 +156,52 @@ def test_a_logged_model_source_gives_location_and_run(
     version = registry.create_model_version(name, f"models:/{logged.model_id}")
     assert version.run_id == run_id
     assert registry.get_model_version_download_uri(name, 1) == logged.artifact_location
+
+
+def test_a_version_of_a_logged_model_is_listed_on_it(
+    store: TrackingStore, registry: RegistryStore, name: str, experiment_id: str
+) -> None:
+    models = LoggedModelStore(store.engine)
+    logged = models.create_logged_model(experiment_id)
+    models.set_logged_model_tags(
+        logged.model_id, [Tag(MODEL_VERSIONS_TAG, '[{"name": "elsewhere", "version": "3"}]')]
+    )
+    source = f"models:/{logged.model_id}"
+    registry.create_model_version(name, source, model_id=logged.model_id)
+    registry.create_model_version(name, logged.artifact_location, model_id=logged.model_id)
+    registry.create_model_version(name, source)
+    listed = models.get_logged_model(logged.model_id).tags[MODEL_VERSIONS_TAG]
+    assert listed == (
+        f'[{{"name": "elsewhere", "version": "3"}}, {{"name": "{name}", "version": 1}}, '
+        f'{{"name": "{name}", "version": 2}}]'
+    )
+
+
+def test_a_version_of_a_missing_logged_model_is_not_created(
+    store: TrackingStore, registry: RegistryStore, name: str, experiment_id: str
+) -> None:
+    models = LoggedModelStore(store.engine)
+    deleted = models.create_logged_model(experiment_id)
+    models.delete_logged_model(deleted.model_id)
+    for model_id in ("m-" + "0" * 32, deleted.model_id):
+        refused(
+            RESOURCE_DOES_NOT_EXIST,
+            registry.create_model_version,
+            name,
+            "s3://b",
+            model_id=model_id,
+        )
+    assert registry.search_model_versions(f"name = '{name}'").items == []
+
+
+def test_a_listing_that_is_no_json_list_stops_the_version(
+    store: TrackingStore, registry: RegistryStore, name: str, experiment_id: str
+) -> None:
+    models = LoggedModelStore(store.engine)
+    logged = models.create_logged_model(experiment_id)
+    models.set_logged_model_tags(logged.model_id, [Tag(MODEL_VERSIONS_TAG, "not json")])
+    refused(INVALID_STATE, registry.create_model_version, name, "s3://b", model_id=logged.model_id)
+    assert registry.search_model_versions(f"name = '{name}'").items == []
 
 
 @pytest.mark.parametrize("source", ["models:/m-0123/", "models:/nope/1", "models:/a@champion"])
