@@ -551,6 +551,7 @@ def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveSer
         model = client.get_logged_model(model_id)
         answer = {
             "registered": mlflow.register_model(info.model_uri, "pyfunc-reg"),
+            "by run uri": mlflow.register_model(f"runs:/{run_id}/echo", "pyfunc-reg"),
             "by model id": client.create_model_version(
                 "pyfunc-reg", info.model_uri, run_id, model_id=model_id
             ),
@@ -574,7 +575,7 @@ def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveSer
             "run": client.get_run(run_id),
             "logged model": client.get_logged_model(model_id),
             "versions": client.search_model_versions("name = 'pyfunc-reg'"),
-            "download": client.get_model_version_download_uri("pyfunc-reg", "3"),
+            "download": client.get_model_version_download_uri("pyfunc-reg", "4"),
             "prediction": loaded.predict(pd.DataFrame({"x": [1, 2]})).to_dict("list"),
         }
         return relocated(answer, experiment.artifact_location)
@@ -583,7 +584,7 @@ def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveSer
     run_tags = {tag["key"]: tag["value"] for tag in ours["run"]["data"]["tags"]}
     assert ours["run"]["outputs"]["model_outputs"] == [{"model_id": "<id 0>", "step": "0"}]
     assert json.loads(run_tags["mlflow.log-model.history"])[1]["model_uuid"] == "<id 0>"
-    assert [v["version"] for v in ours["versions"]["items"]] == ["3", "2", "1"]
+    assert [v["version"] for v in ours["versions"]["items"]] == ["4", "3", "2", "1"]
     assert_same_answers(theirs, ours)
 
 
