@@ -538,7 +538,7 @@ def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveSer
     from mlflow.entities import LoggedModelOutput
     from mlflow.models import Model
 
-    class Echo(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+    class Echo(mlflow.pyfunc.PythonModel):
         def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
             return model_input
 
