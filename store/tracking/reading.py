@@ -7,13 +7,14 @@ params, tags, dataset inputs), each over the page's run ids, never one query per
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
+from compat.prepared import PreparedSelect
 from store.entities import (
     ACTIVE,
     DELETED,
@@ -164,7 +165,7 @@ def _per_run_rows(session: Session, stmt: Select[Any], ids: Sequence[str]) -> It
     """Rows of `stmt` whose first column is one of `ids`: for one run through a statement
     built once with a bound run id (a get_run), else through IN lists a page at a time."""
     if len(ids) == 1:
-        yield from session.execute(_for_one_run(stmt), {RUN_ID.key: ids[0]})
+        yield from session.execute(_for_one_run(stmt).stmt, {RUN_ID.key: ids[0]})
         return
     run_column = stmt.selected_columns[0]
     for part in chunks(ids):
@@ -172,17 +173,22 @@ def _per_run_rows(session: Session, stmt: Select[Any], ids: Sequence[str]) -> It
 
 
 @functools.cache
-def _for_one_run(stmt: Select[Any]) -> Select[Any]:
-    return stmt.where(stmt.selected_columns[0] == RUN_ID)
+def _for_one_run(stmt: Select[Any]) -> PreparedSelect:
+    return PreparedSelect(stmt.where(stmt.selected_columns[0] == RUN_ID))
 
 
 def _children(
     session: Session, stmt: Select[Any], ids: Sequence[str], convert: Callable[..., T]
 ) -> defaultdict[str, list[T]]:
-    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted."""
+    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted. A single
+    run's rows (a get_run) come straight from the driver: see compat.prepared."""
     found: defaultdict[str, list[T]] = defaultdict(list)
-    for row in _per_run_rows(session, stmt, ids):
-        run_id, *values = row
+    rows: Iterable[Sequence[Any]] = (
+        _for_one_run(stmt).rows(session.connection(), {RUN_ID.key: ids[0]})
+        if len(ids) == 1
+        else _per_run_rows(session, stmt, ids)
+    )
+    for run_id, *values in rows:
         found[str(run_id)].append(convert(*values))
     return found
 
