@@ -73,6 +73,7 @@ def ordered_traces(
     for index, order in enumerate(order_by):
         entity, key = _canonical(order.entity, order.key)
         keys.add((entity, key))
+        value: ColumnElement[Any]
         if entity == "attribute":
             value = trace_info.c[key]
         else:
