@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 from alembic.operations import BatchOperations
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import (
     ReflectedCheckConstraint,
     ReflectedForeignKeyConstraint,
@@ -286,6 +287,23 @@ def _conventional_name(table: str, columns: Sequence[str], referred_table: str) 
         "column_0_name": columns[0],
         "referred_table_name": referred_table,
     }
+
+
+def prepare_bulk_query() -> None:
+    """Set up the running revision's transaction for one query over a whole large table, as the
+    dialect's `bulk_query_setup` says; the settings end with the transaction."""
+    for statement in dialect().bulk_query_setup:
+        op.execute(statement)
+
+
+def greatest_in_order(columns: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    """An aggregate: the greatest of `columns` taken together, compared in order (the second
+    decides among equal firsts), as an array to subscript from 1.
+
+    Only where the dialect has `max_compares_arrays_and_lateral`; the columns share one type
+    and hold no NULL.
+    """
+    return sa.func.max(postgresql.array(columns))
 
 
 # What plain TEXT holds where the dialect's `small_text` is set, in bytes.

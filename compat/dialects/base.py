@@ -68,6 +68,13 @@ class Dialect:
     type_change_keeps_old_check: ClassVar[bool] = False
     # Altering a column's type without restating its DEFAULT loses the DEFAULT (MODIFY COLUMN).
     type_change_drops_default: ClassVar[bool] = False
+    # max() compares arrays element by element, and a LATERAL subquery may read the columns of
+    # the tables before it: one hashed scan then finds each group's greatest row (see
+    # `compat.migration.greatest_in_order`) where a window would sort the whole table.
+    max_compares_arrays_and_lateral: ClassVar[bool] = False
+    # Statements that set up a revision's transaction for one query over a whole large table
+    # (on PostgreSQL: room to hash rather than sort, and no JIT that costs more than it saves).
+    bulk_query_setup: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

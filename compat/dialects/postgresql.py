@@ -19,6 +19,8 @@ class PostgreSQL(Dialect):
     max_index_key_bytes = 2704
     max_bind_params = 32767
     copy_seconds_per_row = 6e-6
+    max_compares_arrays_and_lateral = True
+    bulk_query_setup = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
     stages_rows_by_copy = True
     admin_database = "postgres"
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
