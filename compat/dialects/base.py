@@ -75,6 +75,9 @@ class Dialect:
     # Statements that set up a revision's transaction for one query over a whole large table
     # (on PostgreSQL: room to hash rather than sort, and no JIT that costs more than it saves).
     bulk_query_setup: ClassVar[tuple[str, ...]] = ()
+    # A foreign key added to a filled table is checked with one join, where a key in place
+    # while rows go in checks them one by one (MySQL's ALTER copies the table instead).
+    checks_added_foreign_key_at_once: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

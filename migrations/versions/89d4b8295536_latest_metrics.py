@@ -19,6 +19,9 @@ latest_metrics = sa.table("latest_metrics", *(sa.column(name) for name in COLUMN
 
 
 def upgrade() -> None:
+    """Where an added foreign key is checked in one pass, the key to runs comes after the fill
+    rather than checking each of its rows as it goes in."""
+    key_after_fill = step.dialect().checks_added_foreign_key_at_once
     step.create_table_once(
         "latest_metrics",
         sa.Column("key", sa.String(250), nullable=False),
@@ -26,11 +29,14 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.BigInteger()),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("is_nan", sa.Boolean(), nullable=False),
-        sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), nullable=False),
+        sa.Column("run_uuid", sa.String(32), nullable=False),
+        *([] if key_after_fill else [sa.ForeignKeyConstraint(["run_uuid"], ["runs.run_uuid"])]),
         sa.PrimaryKeyConstraint("key", "run_uuid", name="latest_metric_pk"),
     )
     if step.offline() or not _filled():
         _fill()
+    if key_after_fill and step.foreign_key_to("latest_metrics", "runs", ["run_uuid"]) is None:
+        op.create_foreign_key(None, "latest_metrics", "runs", ["run_uuid"], ["run_uuid"])
 
 
 def _fill() -> None:
