@@ -8,13 +8,14 @@ Run it where MLflow 3.1.4 is installed (`tox -e bench -- migration_bench ...`).
 import argparse
 import math
 import random
+import re
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, select
+from sqlalchemy import MetaData, Table, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from compat import make_engine
@@ -28,18 +29,65 @@ KEYS = ("loss", "accuracy", "lr", "val_loss", "val_accuracy")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_data_arguments(parser, runs=5000)
+    parser.add_argument(
+        "--per-revision", action="store_true", help="also print each revision's seconds per tool"
+    )
     args = parser.parse_args()
+    clocks = RevisionClock(args.per_revision), RevisionClock(args.per_revision)
     with TwoDatabases(args.server) as (ours, theirs):
         for uri in (ours, theirs):
             build(uri, args.runs, args.params_per_run, args.steps)
-        trackstore_s = timed(lambda: runner.upgrade(make_engine(ours), "head"))
-        mlflow_s = timed(lambda: mlflow_upgrade(theirs))
+        with clocks[0]:
+            trackstore_s = timed(lambda: runner.upgrade(make_engine(ours), "head"))
+        with clocks[1]:
+            mlflow_s = timed(lambda: mlflow_upgrade(theirs))
         same = same_rows(ours, theirs)
+    if args.per_revision:
+        print_revisions(clocks[0].seconds, clocks[1].seconds)
     rows = args.runs * len(KEYS) * args.steps
     print(
         f"metric rows {rows:,}: trackstore {trackstore_s:.1f} s, MLflow 3.1.4 {mlflow_s:.1f} s, "
         f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}"
     )
+
+
+class RevisionClock:
+    """Seconds per revision, read off the statement with which either tool records a revision
+    as done; the first revision's time includes the tool's start (MLflow imports itself then).
+    A clock that is not `running` listens to nothing, so the plain benchmark measures untouched.
+    """
+
+    RECORD = re.compile(r"UPDATE alembic_version SET version_num\s*=\s*'(\w+)'")
+
+    def __init__(self, running: bool) -> None:
+        self.running = running
+        self.seconds: dict[str, float] = {}
+        self.last = 0.0
+
+    def __enter__(self) -> "RevisionClock":
+        self.last = time.perf_counter()
+        if self.running:
+            event.listen(Engine, "after_cursor_execute", self._executed)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.running:
+            event.remove(Engine, "after_cursor_execute", self._executed)
+
+    def _executed(
+        self, _connection: Connection, _cursor: object, statement: str, *_: object
+    ) -> None:
+        recorded = self.RECORD.match(statement)
+        if recorded is not None:
+            now = time.perf_counter()
+            self.seconds[recorded.group(1)] = now - self.last
+            self.last = now
+
+
+def print_revisions(ours: dict[str, float], theirs: dict[str, float]) -> None:
+    print(f"{'revision':<13} {'trackstore':>10} {'MLflow':>8}")
+    for revision, seconds in ours.items():
+        print(f"{revision:<13} {seconds:>9.2f}s {theirs.get(revision, math.nan):>7.2f}s")
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
