@@ -75,9 +75,10 @@ class Dialect:
     # Statements that set up a revision's transaction for one query over a whole large table
     # (on PostgreSQL: room to hash rather than sort, and no JIT that costs more than it saves).
     bulk_query_setup: ClassVar[tuple[str, ...]] = ()
-    # A foreign key added to a filled table is checked with one join, where a key in place
-    # while rows go in checks them one by one (MySQL's ALTER copies the table instead).
-    checks_added_foreign_key_at_once: ClassVar[bool] = False
+    # A primary key added to a filled table builds its index in one sort and a foreign key checks
+    # it with one join, where keys in place while rows go in work row by row (MySQL's ALTER
+    # TABLE copies the table instead): a large fill into a new table goes in before its keys.
+    adds_keys_in_bulk: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

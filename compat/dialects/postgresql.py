@@ -21,7 +21,7 @@ class PostgreSQL(Dialect):
     copy_seconds_per_row = 6e-6
     max_compares_arrays_and_lateral = True
     bulk_query_setup = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
-    checks_added_foreign_key_at_once = True
+    adds_keys_in_bulk = True
     stages_rows_by_copy = True
     admin_database = "postgres"
     permanent_error_texts: ClassVar[tuple[str, ...]] = (

@@ -14,14 +14,18 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ("key", "value", "timestamp", "step", "is_nan", "run_uuid")
+PRIMARY_KEY = ("key", "run_uuid")
 metrics = sa.table("metrics", *(sa.column(name) for name in COLUMNS))
 latest_metrics = sa.table("latest_metrics", *(sa.column(name) for name in COLUMNS))
 
 
 def upgrade() -> None:
-    """Where an added foreign key is checked in one pass, the key to runs comes after the fill
-    rather than checking each of its rows as it goes in."""
-    key_after_fill = step.dialect().checks_added_foreign_key_at_once
+    """Where the database adds keys in bulk (`adds_keys_in_bulk`), they come after the fill."""
+    keys_after_fill = step.dialect().adds_keys_in_bulk
+    keys = [
+        sa.ForeignKeyConstraint(["run_uuid"], ["runs.run_uuid"]),
+        sa.PrimaryKeyConstraint(*PRIMARY_KEY, name="latest_metric_pk"),
+    ]
     step.create_table_once(
         "latest_metrics",
         sa.Column("key", sa.String(250), nullable=False),
@@ -30,12 +34,18 @@ def upgrade() -> None:
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("is_nan", sa.Boolean(), nullable=False),
         sa.Column("run_uuid", sa.String(32), nullable=False),
-        *([] if key_after_fill else [sa.ForeignKeyConstraint(["run_uuid"], ["runs.run_uuid"])]),
-        sa.PrimaryKeyConstraint("key", "run_uuid", name="latest_metric_pk"),
+        *([] if keys_after_fill else keys),
     )
     if step.offline() or not _filled():
         _fill()
-    if key_after_fill and step.foreign_key_to("latest_metrics", "runs", ["run_uuid"]) is None:
+    if keys_after_fill:
+        _add_keys()
+
+
+def _add_keys() -> None:
+    if not step.primary_key_columns("latest_metrics"):
+        op.create_primary_key("latest_metric_pk", "latest_metrics", list(PRIMARY_KEY))
+    if step.foreign_key_to("latest_metrics", "runs", ["run_uuid"]) is None:
         op.create_foreign_key(None, "latest_metrics", "runs", ["run_uuid"], ["run_uuid"])
 
 
