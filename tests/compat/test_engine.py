@@ -121,6 +121,8 @@ def test_sqlite_file_database_gets_folder_foreign_keys_and_wal(tmp_path: Any) ->
         with engine.begin() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     finally:
         engine.dispose()
