@@ -17,20 +17,26 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class PreparedSelect:
-    """A SELECT with named bind parameters, compiled the first time each dialect runs it."""
+    """A SELECT with named bind parameters, compiled the first time each dialect runs it.
+    Values written into the statement (`column == "RUN"`) travel as parameters too."""
 
     def __init__(self, stmt: Select[Any]) -> None:
         self.stmt = stmt
         self._compiled: dict[Dialect, SQLCompiler] = {}
+
+    def mappings(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by the selected columns' names (their labels, if any)."""
+        names = self.stmt.selected_columns.keys()
+        return [dict(zip(names, row, strict=True)) for row in self.rows(connection, params)]
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         compiled = self._compiled.get(connection.dialect)
         if compiled is None:
             compiled = connection.dialect.statement_compiler(connection.dialect, self.stmt)
             self._compiled[connection.dialect] = compiled
-        arguments: Any = params
+        arguments: Any = compiled.construct_params(dict(params))
         if compiled.positional:
-            arguments = tuple(params[name] for name in compiled.positiontup or ())
+            arguments = tuple(arguments[name] for name in compiled.positiontup or ())
         cursor = connection.connection.cursor()
         try:
             cursor.execute(compiled.string, arguments)

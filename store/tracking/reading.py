@@ -161,15 +161,24 @@ _MODELS = (
 )
 
 
-def _per_run_rows(session: Session, stmt: Select[Any], ids: Sequence[str]) -> Iterator[Row[Any]]:
-    """Rows of `stmt` whose first column is one of `ids`: for one run through a statement
-    built once with a bound run id (a get_run), else through IN lists a page at a time."""
-    if len(ids) == 1:
-        yield from session.execute(_for_one_run(stmt).stmt, {RUN_ID.key: ids[0]})
-        return
+_PREPARED_MODELS = PreparedSelect(_MODELS)
+
+
+def _per_run_chunks(session: Session, stmt: Select[Any], ids: Sequence[str]) -> Iterator[Row[Any]]:
+    """Rows of `stmt` whose first column is one of `ids`, through IN lists a page at a time."""
     run_column = stmt.selected_columns[0]
     for part in chunks(ids):
         yield from session.execute(stmt.where(run_column.in_(part)))
+
+
+def _per_run_mappings(
+    session: Session, stmt: Select[Any], ids: Sequence[str]
+) -> Iterator[Mapping[Any, Any]]:
+    """The same rows as mappings; for one run (a get_run) straight from the driver."""
+    if len(ids) == 1:
+        yield from _for_one_run(stmt).mappings(session.connection(), {RUN_ID.key: ids[0]})
+    else:
+        yield from (row._mapping for row in _per_run_chunks(session, stmt, ids))
 
 
 @functools.cache
@@ -186,7 +195,7 @@ def _children(
     rows: Iterable[Sequence[Any]] = (
         _for_one_run(stmt).rows(session.connection(), {RUN_ID.key: ids[0]})
         if len(ids) == 1
-        else _per_run_rows(session, stmt, ids)
+        else _per_run_chunks(session, stmt, ids)
     )
     for run_id, *values in rows:
         found[str(run_id)].append(convert(*values))
@@ -195,33 +204,32 @@ def _children(
 
 def _dataset_inputs(session: Session, ids: Sequence[str]) -> defaultdict[str, list[DatasetInput]]:
     found: defaultdict[str, dict[str, DatasetInput]] = defaultdict(dict)
-    for row in _per_run_rows(session, _DATASET_INPUTS, ids):
-        per_run = found[row.destination_id]
-        if row.input_uuid not in per_run:
-            per_run[row.input_uuid] = DatasetInput(_dataset(row), [])
-        if row.tag is not None:
-            per_run[row.input_uuid].tags.append(Tag(row.tag, row.tag_value))
+    for row in _per_run_mappings(session, _DATASET_INPUTS, ids):
+        per_run = found[row["destination_id"]]
+        input_uuid = row["input_uuid"]
+        if input_uuid not in per_run:
+            per_run[input_uuid] = DatasetInput(_dataset(row), [])
+        if row["tag"] is not None:
+            per_run[input_uuid].tags.append(Tag(row["tag"], row["tag_value"]))
     return defaultdict(list, {run_id: list(d.values()) for run_id, d in found.items()})
 
 
-def _dataset(row: Row[Any]) -> Dataset:
+def _dataset(row: Mapping[Any, Any]) -> Dataset:
     return Dataset(
-        name=row.name,
-        digest=row.digest,
-        source_type=row.dataset_source_type,
-        source=row.dataset_source,
-        schema=row.dataset_schema,
-        profile=row.dataset_profile,
+        name=row["name"],
+        digest=row["digest"],
+        source_type=row["dataset_source_type"],
+        source=row["dataset_source"],
+        schema=row["dataset_schema"],
+        profile=row["dataset_profile"],
     )
 
 
 def _models(session: Session, run_id: str) -> tuple[list[str], list[ModelOutput]]:
     """The ids of the logged models the run took as inputs, and the models it output."""
-    rows = session.execute(_MODELS, {RUN_ID.key: run_id}).all()
-    model_inputs = sorted(row.destination_id for row in rows if row.source_type == "RUN_INPUT")
-    outputs = [
-        ModelOutput(row.destination_id, row.step) for row in rows if row.source_type == "RUN_OUTPUT"
-    ]
+    rows = _PREPARED_MODELS.rows(session.connection(), {RUN_ID.key: run_id})
+    model_inputs = sorted(model for kind, model, _ in rows if kind == "RUN_INPUT")
+    outputs = [ModelOutput(model, step) for kind, model, step in rows if kind == "RUN_OUTPUT"]
     return model_inputs, outputs
 
 

@@ -20,7 +20,11 @@ probe = Table(
 )
 BY_OWNER = (
     select(probe.c.key, probe.c.value, probe.c.count)
-    .where(probe.c.owner == bindparam("owner"), probe.c.count >= bindparam("least"))
+    .where(
+        probe.c.owner == bindparam("owner"),
+        probe.c.count >= bindparam("least"),
+        probe.c.key != "k3",  # a value written into the statement
+    )
     .order_by(probe.c.key)
 )
 
@@ -50,7 +54,7 @@ def test_rows_equal_sqlalchemys_whatever_the_paramstyle(connection: Connection) 
     prepared = PreparedSelect(BY_OWNER)
     params = {"owner": "a", "least": 2**40 + 2}
     expected = [tuple(row) for row in connection.execute(BY_OWNER, params)]
-    assert len(expected) == 4
+    assert len(expected) == 3
     assert prepared.rows(connection, params) == expected
     assert prepared.rows(connection, {"owner": "b", "least": 0}) == [
         tuple(row) for row in connection.execute(BY_OWNER, {"owner": "b", "least": 0})
