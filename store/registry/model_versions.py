@@ -17,6 +17,7 @@ from compat.upsert import upsert
 from store.base import SqlStore
 from store.entities import DELETED, Tag
 from store.errors import INVALID_STATE, StoreError, not_found
+from store.json_text import parsed_as
 from store.lookups import load_page
 from store.paging import Page, offset_from_token
 from store.registry import reading, validation
@@ -326,11 +327,8 @@ def _list_on_logged_model(session: Session, model_id: str, name: str, version: i
 def _listed_versions(value: str | None, model_id: str) -> list[Any]:
     if not value:
         return []
-    try:
-        listed = json.loads(value)
-    except ValueError:
-        listed = None
-    if not isinstance(listed, list):
+    listed = parsed_as(value, list)
+    if listed is None:
         raise StoreError(
             f"The {MODEL_VERSIONS_TAG} tag of logged model {model_id} is not a JSON list; "
             "delete the tag or set it to a JSON list before registering the model.",

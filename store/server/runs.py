@@ -1,9 +1,8 @@
 """Run endpoints: create, read, search, update, delete, restore, and what is logged to a run."""
 
-import json
-
 from store.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 from store.errors import StoreError
+from store.json_text import parsed_as
 from store.server.fields import VIEW_TYPES, key_values, page, search_options
 from store.server.messages import Message, missing
 from store.server.routing import Endpoint, Result
@@ -143,11 +142,8 @@ def log_outputs(stores: Stores, message: Message) -> Result:
 def log_model(stores: Stores, message: Message) -> Result:
     """Record a model in the run's log-model history; `model_json` is its MLmodel as JSON."""
     text = message.required_text("model_json")
-    try:
-        model = json.loads(text)
-    except ValueError:
-        model = None
-    if not isinstance(model, dict):
+    model = parsed_as(text, dict)
+    if model is None:
         raise StoreError(
             f"Malformed model info: model_json {text[:100]!r} is not a JSON object; send the "
             "model's MLmodel as a JSON object."

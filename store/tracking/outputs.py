@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store.base import SqlStore
 from store.entities import ModelOutput, Tag
 from store.errors import BAD_REQUEST, INVALID_STATE, StoreError
+from store.json_text import parsed_as
 from store.models.base import UUID_LENGTH
 from store.tables import inputs, tags
 from store.tracking.inputs import input_row
@@ -118,11 +119,8 @@ def _history(session: Session, run_id: str) -> list[Any]:
     ).scalar()
     if not current:
         return []
-    try:
-        history = json.loads(current)
-    except ValueError:
-        history = None
-    if not isinstance(history, list):
+    history = parsed_as(current, list)
+    if history is None:
         raise StoreError(
             f"The {LOG_MODEL_HISTORY_TAG} tag of run {run_id} is not a JSON list; delete the "
             "tag or set it to a JSON list before logging another model.",
