@@ -54,7 +54,8 @@ class QueryStore(SqlStore):
         stmt, ordering = ordered_runs(stmt, orders, self.dialect)
         with self.session() as session:
             page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
-            return Page(load_runs(session, page.items, with_outputs=False), page.next_page_token)
+            rows = [row._mapping for row in page.items]
+            return Page(load_runs(session, rows, with_outputs=False), page.next_page_token)
 
     def get_metric_history(
         self,

@@ -78,12 +78,23 @@ def metric_value(value: float, is_nan: bool) -> float:
     return math.nan if is_nan else float(value)
 
 
-def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool) -> list[Run]:
+def load_run(session: Session, run_id: str) -> Run:
+    """The run with its children, model inputs and outputs (a get_run); every query is one
+    prepared for a single run (see compat.prepared)."""
+    found = _PREPARED_RUN.mappings(session.connection(), {RUN_ID.key: run_id})
+    if not found:
+        raise not_found(f"Run with id={run_id} not found")
+    return load_runs(session, found, with_outputs=True)[0]
+
+
+def load_runs(
+    session: Session, rows: Sequence[Mapping[Any, Any]], *, with_outputs: bool
+) -> list[Run]:
     """Entities for runs rows, with latest metrics, params, tags and dataset inputs.
 
     `with_outputs` adds model inputs and outputs, as get_run returns them and search does not.
     """
-    ids = [row.run_uuid for row in rows]
+    ids = [row["run_uuid"] for row in rows]
     metrics = _children(
         session,
         _LATEST_METRICS,
@@ -97,7 +108,7 @@ def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool)
     dataset_inputs = _dataset_inputs(session, ids)
     loaded = []
     for row in rows:
-        run_id = row.run_uuid
+        run_id = row["run_uuid"]
         data = RunData(metrics[run_id], param_rows[run_id], tag_rows[run_id])
         run_inputs = RunInputs(dataset_inputs[run_id])
         outputs = None
@@ -105,7 +116,7 @@ def load_runs(session: Session, rows: Sequence[Row[Any]], *, with_outputs: bool)
             model_inputs, model_outputs = _models(session, run_id)
             run_inputs = RunInputs(dataset_inputs[run_id], model_inputs)
             outputs = RunOutputs(model_outputs)
-        loaded.append(Run(run_info(row._mapping, data), data, run_inputs, outputs))
+        loaded.append(Run(run_info(row, data), data, run_inputs, outputs))
     return loaded
 
 
@@ -162,6 +173,7 @@ _MODELS = (
 
 
 _PREPARED_MODELS = PreparedSelect(_MODELS)
+_PREPARED_RUN = PreparedSelect(_RUN)
 
 
 def _per_run_chunks(session: Session, stmt: Select[Any], ids: Sequence[str]) -> Iterator[Row[Any]]:

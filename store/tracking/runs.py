@@ -29,7 +29,7 @@ from store.tracking.names import random_run_name
 from store.tracking.reading import (
     active_experiment,
     find_run,
-    load_runs,
+    load_run,
     require_active,
     run_info,
 )
@@ -96,7 +96,7 @@ class RunStore(SqlStore):
 
     def get_run(self, run_id: str) -> Run:
         with self.session() as session:
-            return load_runs(session, [find_run(session, run_id)], with_outputs=True)[0]
+            return load_run(session, run_id)
 
     def update_run_info(
         self,
