@@ -107,11 +107,7 @@ def _write(
 
 
 def _stages(dialect: Dialect, connection: Connection, rows: Sequence[Row]) -> bool:
-    return (
-        dialect.stages_rows_by_copy
-        and connection.dialect.driver == "psycopg2"
-        and len(rows) >= STAGE_MIN_ROWS
-    )
+    return len(rows) >= STAGE_MIN_ROWS and dialect.may_stage_rows(connection)
 
 
 def _stage_and_insert(

@@ -104,6 +104,10 @@ class Dialect:
     def on_engine(self, engine: Engine) -> None:
         """Install what every new connection of `engine` needs (session settings, pragmas)."""
 
+    def may_stage_rows(self, connection: Connection) -> bool:
+        """Whether this connection can stage rows (see `stages_rows_by_copy`) right now."""
+        return self.stages_rows_by_copy
+
     def for_migrations(self, connection: Connection) -> Connection:
         """`connection` set up to run schema changes (SQLite: foreign keys off while copying)."""
         return connection

@@ -12,6 +12,7 @@ from compat.dialects.base import Dialect, lock_owner_label
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
 MIGRATION_LOCK_KEY = 0x74726B73
+TEMPORARY_TABLES_INFO_KEY = "trackstore_may_create_temporary_tables"
 
 
 class PostgreSQL(Dialect):
@@ -36,6 +37,22 @@ class PostgreSQL(Dialect):
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         """A bare postgresql:// means psycopg2, as on SQLAlchemy 2.0 (2.1 would pick psycopg 3)."""
         return url.set(drivername="postgresql+psycopg2") if "+" not in url.drivername else url
+
+    def may_stage_rows(self, connection: Connection) -> bool:
+        """With psycopg2 (which has COPY), and where the login may create temporary tables: a
+        hardened database may revoke TEMPORARY, and then rows travel as VALUES. The privilege
+        is asked once per connection."""
+        if connection.dialect.driver != "psycopg2":
+            return False
+        allowed = connection.info.get(TEMPORARY_TABLES_INFO_KEY)
+        if allowed is None:
+            allowed = bool(
+                connection.exec_driver_sql(
+                    "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+                ).scalar()
+            )
+            connection.info[TEMPORARY_TABLES_INFO_KEY] = allowed
+        return allowed
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]

@@ -121,3 +121,26 @@ def test_keep_greatest_many_rows_matches_few_rows(connection: Connection) -> Non
     upsert(connection, latest, rows(*newer), KEY, ORDER)
     expected = {k: (*max((step, 5, value), (5, 5, 5.0)), False) for k, step, _, value, _ in newer}
     assert stored(connection) == expected
+
+
+def test_many_rows_arrive_where_temporary_tables_are_not_allowed(fresh_backend: str) -> None:
+    engine = make_engine(fresh_backend)
+    if not dialect_for(engine.dialect.name).stages_rows_by_copy:
+        engine.dispose()
+        pytest.skip(f"{engine.dialect.name} never stages rows in a temporary table")
+    try:
+        with engine.begin() as connection:
+            database = connection.exec_driver_sql("SELECT current_database()").scalar()
+            connection.exec_driver_sql(
+                f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC, CURRENT_USER'
+            )
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            allowed = "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+            if connection.execute(text(allowed)).scalar():
+                pytest.skip("this login is a superuser: it may always create temporary tables")
+            keys = many_keys()
+            insert_missing(connection, latest, rows(*((k, 1, 1, 1.0, False) for k in keys)), KEY)
+            assert stored(connection) == {k: (1, 1, 1.0, False) for k in keys}
+    finally:
+        engine.dispose()
