@@ -1,7 +1,8 @@
 """Set-based insert-or-update, spelled the way each database spells it (`upsert_method`).
 
-Both functions send all rows in one executemany (one statement per row only on SQL Server).
-Rows are mappings of column name to value, all with the same columns.
+Both functions send all rows in one executemany (one statement per row only on SQL Server),
+or, for many rows on PostgreSQL, in one COPY and one INSERT ... SELECT. Rows are mappings of
+column name to value, all with the same columns.
 """
 
 import functools
