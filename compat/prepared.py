@@ -1,11 +1,12 @@
 """Statements compiled once per database and run straight on the driver's cursor.
 
-For the hottest reads (a run's metrics, params and tags on every get_run), SQLAlchemy's work
-per execution — the cache lookup, the execution context, a Row object per row — costs more
-than the database's. The SQL is still SQLAlchemy's, compiled for the connection's dialect, so
-nothing here is spelled per database. Rows come back as the driver's tuples, without type
-processing: use it only for columns the drivers return as Python wants them (text, integers,
-floats; booleans arrive as 0/1 on SQLite and MySQL).
+For the hottest reads (everything a get_run reads: the run, its metrics, params, tags,
+datasets and models), SQLAlchemy's work per execution — the cache lookup, the execution
+context, a Row object per row — costs more than the database's. The SQL is still
+SQLAlchemy's, compiled for the connection's dialect, so nothing here is spelled per database.
+Rows come back as the driver's tuples, without type processing: use it only for columns the
+drivers return as Python wants them (text, integers, floats; booleans arrive as 0/1 on SQLite
+and MySQL).
 """
 
 from collections.abc import Mapping
