@@ -17,7 +17,7 @@ from store.base import SqlStore
 from store.entities import ACTIVE, DELETED, Metric, Tag
 from store.errors import StoreError, not_found
 from store.logged_model_entities import PENDING, LoggedModel, status_number
-from store.lookups import active_experiment, load_page, pairs_by_owner
+from store.lookups import load_page, pairs_by_owner
 from store.paging import Page
 from store.search import parse_filter
 from store.search.logged_models import (
@@ -30,7 +30,7 @@ from store.search.logged_models import (
 from store.tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
-from store.tracking.reading import chunks, experiment_number
+from store.tracking.reading import active_experiment, chunks, experiment_number
 from store.tracking.uris import append_path
 
 SEARCH_MAX_RESULTS_DEFAULT = 100

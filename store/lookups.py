@@ -7,10 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Select, Table, select
 from sqlalchemy.orm import Session
 
-from store.entities import ACTIVE, ViewType
-from store.errors import StoreError
 from store.paging import Page, fetch_page
-from store.tracking.reading import chunks, find_experiment
+from store.tracking.reading import chunks
 
 T = TypeVar("T")
 
@@ -28,18 +26,6 @@ def pairs_by_owner(
         ):
             found[row_owner][row_key] = row_value
     return found
-
-
-def active_experiment(session: Session, experiment_id: str) -> Row[Any]:
-    """The experiments row of `experiment_id`: missing is RESOURCE_DOES_NOT_EXIST, deleted is
-    INVALID_PARAMETER_VALUE, as MLflow refuses to add to a deleted experiment."""
-    experiment = find_experiment(session, experiment_id, ViewType.ALL.stages())
-    if experiment.lifecycle_stage != ACTIVE:
-        raise StoreError(
-            f"The experiment {experiment_id} must be in the 'active' state. "
-            f"Current state is {experiment.lifecycle_stage}."
-        )
-    return experiment
 
 
 def load_page(
