@@ -70,33 +70,33 @@ class LoggedModelStore(SqlStore):
                     source_run_id=source_run_id,
                 )
             )
-            row = _find(session, model_id)
-            _put(session, logged_model_params, row, params)
-            _put(session, logged_model_tags, row, tags)
+            row = find_logged_model(session, model_id)
+            put_model_pairs(session, logged_model_params, row, params)
+            put_model_pairs(session, logged_model_tags, row, tags)
             return _load(session, [row])[0]
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
         with self.session() as session:
-            return _load(session, [_find(session, model_id)])[0]
+            return _load(session, [find_logged_model(session, model_id)])[0]
 
     def finalize_logged_model(self, model_id: str, status: int | str) -> LoggedModel:
         """Set the model's status (READY or FAILED once its files are uploaded)."""
         number = status_number(status)
         with self.session() as session:
-            _find(session, model_id, with_deleted=True)
+            find_logged_model(session, model_id, with_deleted=True)
             _update(session, model_id, status=number)
-            return _load(session, [_find(session, model_id, with_deleted=True)])[0]
+            return _load(session, [find_logged_model(session, model_id, with_deleted=True)])[0]
 
     def delete_logged_model(self, model_id: str) -> None:
         """Mark the model deleted; `trackstore gc` removes it with its experiment."""
         with self.session() as session:
-            _find(session, model_id, with_deleted=True)
+            find_logged_model(session, model_id, with_deleted=True)
             _update(session, model_id, lifecycle_stage=DELETED)
 
     def log_logged_model_params(self, model_id: str, params: Sequence[Tag]) -> None:
         """Add params; logging a key again with the same value is fine, a new value is not."""
         with self.session() as session:
-            model = _find(session, model_id, with_deleted=True)
+            model = find_logged_model(session, model_id, with_deleted=True)
             stored = _pairs(session, logged_model_params, [model_id])[model_id]
             changed = sorted({p.key for p in params if stored.get(p.key, p.value) != p.value})
             if changed:
@@ -104,15 +104,20 @@ class LoggedModelStore(SqlStore):
                     f"Changing param values is not allowed: params {changed} of model "
                     f"{model_id!r} were already logged with other values."
                 )
-            _put(session, logged_model_params, model, params)
+            put_model_pairs(session, logged_model_params, model, params)
 
     def set_logged_model_tags(self, model_id: str, tags: Sequence[Tag]) -> None:
         with self.session() as session:
-            _put(session, logged_model_tags, _find(session, model_id, with_deleted=True), tags)
+            put_model_pairs(
+                session,
+                logged_model_tags,
+                find_logged_model(session, model_id, with_deleted=True),
+                tags,
+            )
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
         with self.session() as session:
-            _find(session, model_id, with_deleted=True)
+            find_logged_model(session, model_id, with_deleted=True)
             removed = session.connection().execute(
                 delete(logged_model_tags).where(
                     logged_model_tags.c.model_id == model_id, logged_model_tags.c.tag_key == key
@@ -165,7 +170,7 @@ def _check_name(name: str | None) -> None:
         )
 
 
-def _find(session: Session, model_id: str, *, with_deleted: bool = False) -> Row[Any]:
+def find_logged_model(session: Session, model_id: str, *, with_deleted: bool = False) -> Row[Any]:
     """The logged_models row of `model_id` (deleted ones only when asked), else not found."""
     stmt = select(logged_models).where(logged_models.c.model_id == model_id)
     if not with_deleted:
@@ -184,7 +189,7 @@ def _update(session: Session, model_id: str, **values: Any) -> None:
     )
 
 
-def _put(session: Session, table: Table, model: Row[Any], pairs: Sequence[Tag]) -> None:
+def put_model_pairs(session: Session, table: Table, model: Row[Any], pairs: Sequence[Tag]) -> None:
     """Insert or overwrite params or tags (`table`) of `model`; the last of a repeated key wins."""
     prefix = _prefix(table)
     rows = [

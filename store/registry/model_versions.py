@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from compat.upsert import upsert
 from store.base import SqlStore
 from store.entities import DELETED, Tag
-from store.errors import INVALID_STATE, StoreError, not_found
+from store.errors import INVALID_STATE, StoreError
 from store.json_text import parsed_as
+from store.logged_models import find_logged_model, put_model_pairs
 from store.lookups import load_page
 from store.paging import Page, offset_from_token
 from store.registry import reading, validation
@@ -298,13 +299,7 @@ def _resolve_source(session: Session, source: str, run_id: str | None) -> tuple[
 def _list_on_logged_model(session: Session, model_id: str, name: str, version: int) -> None:
     """Add {name, version} to the live logged model's mlflow.modelVersions tag (a JSON list,
     as MLflow 3.1.4 writes it), unless the list already holds it."""
-    model = session.execute(
-        select(logged_models.c.experiment_id).where(
-            logged_models.c.model_id == model_id, logged_models.c.lifecycle_stage != DELETED
-        )
-    ).first()
-    if model is None:
-        raise not_found(f"Logged model with ID '{model_id}' not found.")
+    model = find_logged_model(session, model_id)
     current = session.execute(
         select(logged_model_tags.c.tag_value).where(
             logged_model_tags.c.model_id == model_id,
@@ -315,13 +310,9 @@ def _list_on_logged_model(session: Session, model_id: str, name: str, version: i
     entry = {"name": name, "version": version}
     if entry not in listed:
         listed.append(entry)
-    row = {
-        "model_id": model_id,
-        "experiment_id": model.experiment_id,
-        "tag_key": MODEL_VERSIONS_TAG,
-        "tag_value": json.dumps(listed),
-    }
-    upsert(session.connection(), logged_model_tags, [row], ("model_id", "tag_key"))
+    put_model_pairs(
+        session, logged_model_tags, model, [Tag(MODEL_VERSIONS_TAG, json.dumps(listed))]
+    )
 
 
 def _listed_versions(value: str | None, model_id: str) -> list[Any]:
