@@ -19,16 +19,14 @@ from store.base import SqlStore
 from store.entities import ModelOutput, Tag
 from store.errors import BAD_REQUEST, INVALID_STATE, StoreError
 from store.json_text import parsed_as
-from store.models.base import UUID_LENGTH
 from store.tables import inputs, tags
 from store.tracking.inputs import input_row
 from store.tracking.reading import chunks, find_run, require_active
 from store.tracking.runs import put_tags
-from store.tracking.validation import MAX_TAG_VAL_LENGTH
+from store.tracking.validation import MAX_TAG_VAL_LENGTH, check_model_output
 
 LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
 REQUIRED_MODEL_FIELDS = ("artifact_path", "flavors", "utc_time_created", "run_id")
-_STEP_LIMIT = 2**63
 
 
 class OutputStore(SqlStore):
@@ -39,7 +37,7 @@ class OutputStore(SqlStore):
         BAD_REQUEST), so a repeat here is refused with that code and a sentence instead.
         """
         for model in models:
-            _check_output(model)
+            check_model_output(model)
         with self.session() as session:
             require_active(find_run(session, run_id))
             _refuse_repeats(session, run_id, [model.model_id for model in models])
@@ -127,19 +125,6 @@ def _history(session: Session, run_id: str) -> list[Any]:
             INVALID_STATE,
         )
     return history
-
-
-def _check_output(model: ModelOutput) -> None:
-    if not isinstance(model.model_id, str) or not 0 < len(model.model_id) <= UUID_LENGTH:
-        raise StoreError(
-            f"Invalid model id {model.model_id!r:.100} of a run output: give the id of a logged "
-            f"model (at most {UUID_LENGTH} characters)."
-        )
-    step = model.step
-    if type(step) is not int or not -_STEP_LIMIT <= step < _STEP_LIMIT:
-        raise StoreError(
-            f"Invalid step {step!r} of output model {model.model_id}: give a 64-bit integer."
-        )
 
 
 def _refuse_repeats(session: Session, run_id: str, model_ids: Sequence[str]) -> None:

@@ -12,8 +12,9 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from store.entities import Dataset, DatasetInput, Metric, Tag
+from store.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 from store.errors import StoreError
+from store.models.base import UUID_LENGTH
 
 MAX_ENTITY_KEY_LENGTH = 250
 MAX_PARAM_VAL_LENGTH = 6000
@@ -140,6 +141,20 @@ def checked_metric(metric: Metric, index: int | None = None) -> Metric:
         )
     check_length(metric.key, MAX_ENTITY_KEY_LENGTH, "Metric name")
     return metric
+
+
+def check_model_output(model: ModelOutput) -> None:
+    """A run output names a logged model by id, at a 64-bit step."""
+    if not isinstance(model.model_id, str) or not 0 < len(model.model_id) <= UUID_LENGTH:
+        raise StoreError(
+            f"Invalid model id {model.model_id!r:.100} of a run output: give the id of a logged "
+            f"model (at most {UUID_LENGTH} characters)."
+        )
+    step = model.step
+    if type(step) is not int or not -_LONG_LIMIT <= step < _LONG_LIMIT:
+        raise StoreError(
+            f"Invalid step {step!r} of output model {model.model_id}: give a 64-bit integer."
+        )
 
 
 def checked_param(param: Tag, path: str = "") -> Tag:
