@@ -176,21 +176,25 @@ _PREPARED_MODELS = PreparedSelect(_MODELS)
 _PREPARED_RUN = PreparedSelect(_RUN)
 
 
-def _per_run_chunks(session: Session, stmt: Select[Any], ids: Sequence[str]) -> Iterator[Row[Any]]:
-    """Rows of `stmt` whose first column is one of `ids`, through IN lists a page at a time."""
+def _per_run_rows(
+    session: Session, stmt: Select[Any], ids: Sequence[str]
+) -> Iterable[Sequence[Any]]:
+    """Rows of `stmt` whose first column is one of `ids`: for one run (a get_run) straight
+    from the driver (see compat.prepared), else through IN lists a page at a time."""
+    if len(ids) == 1:
+        return _for_one_run(stmt).rows(session.connection(), {RUN_ID.key: ids[0]})
     run_column = stmt.selected_columns[0]
-    for part in chunks(ids):
-        yield from session.execute(stmt.where(run_column.in_(part)))
+    return (
+        row for part in chunks(ids) for row in session.execute(stmt.where(run_column.in_(part)))
+    )
 
 
 def _per_run_mappings(
     session: Session, stmt: Select[Any], ids: Sequence[str]
-) -> Iterator[Mapping[Any, Any]]:
-    """The same rows as mappings; for one run (a get_run) straight from the driver."""
-    if len(ids) == 1:
-        yield from _for_one_run(stmt).mappings(session.connection(), {RUN_ID.key: ids[0]})
-    else:
-        yield from (row._mapping for row in _per_run_chunks(session, stmt, ids))
+) -> Iterator[dict[str, Any]]:
+    """The same rows as mappings of the selected columns' names."""
+    names = stmt.selected_columns.keys()
+    return (dict(zip(names, row, strict=True)) for row in _per_run_rows(session, stmt, ids))
 
 
 @functools.cache
@@ -201,15 +205,9 @@ def _for_one_run(stmt: Select[Any]) -> PreparedSelect:
 def _children(
     session: Session, stmt: Select[Any], ids: Sequence[str], convert: Callable[..., T]
 ) -> defaultdict[str, list[T]]:
-    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted. A single
-    run's rows (a get_run) come straight from the driver: see compat.prepared."""
+    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted."""
     found: defaultdict[str, list[T]] = defaultdict(list)
-    rows: Iterable[Sequence[Any]] = (
-        _for_one_run(stmt).rows(session.connection(), {RUN_ID.key: ids[0]})
-        if len(ids) == 1
-        else _per_run_chunks(session, stmt, ids)
-    )
-    for run_id, *values in rows:
+    for run_id, *values in _per_run_rows(session, stmt, ids):
         found[str(run_id)].append(convert(*values))
     return found
 
@@ -226,7 +224,7 @@ def _dataset_inputs(session: Session, ids: Sequence[str]) -> defaultdict[str, li
     return defaultdict(list, {run_id: list(d.values()) for run_id, d in found.items()})
 
 
-def _dataset(row: Mapping[Any, Any]) -> Dataset:
+def _dataset(row: Mapping[str, Any]) -> Dataset:
     return Dataset(
         name=row["name"],
         digest=row["digest"],
