@@ -85,7 +85,7 @@ def _write(
     if _stages(dialect, connection, rows):
         text = copy_text(rows, columns)
         if text is not None:
-            _stage_and_insert(connection, table, columns, key, greatest_by, text)
+            _stage_and_insert(connection, method, table, columns, key, greatest_by, text)
             return
     order = list(greatest_by or ())
     carry = [] if greatest_by is None else [c for c in columns if c not in key and c not in order]
@@ -113,6 +113,7 @@ def _stages(dialect: Dialect, connection: Connection, rows: Sequence[Row]) -> bo
 
 def _stage_and_insert(
     connection: Connection,
+    method: str,
     table: Table,
     columns: tuple[str, ...],
     key: tuple[str, ...],
@@ -124,7 +125,9 @@ def _stage_and_insert(
     the connection; it is emptied after each use, as one transaction may stage twice, and
     truncated at commit, so that deleted rows do not pile up (autovacuum skips temporary
     tables)."""
-    create, copy, insert = _staging_sql(connection.dialect, table, columns, key, greatest_by)
+    create, copy, insert = _staging_sql(
+        connection.dialect, method, table, columns, key, greatest_by
+    )
     cursor = connection.connection.cursor()
     try:
         cursor.execute(create)
@@ -137,6 +140,7 @@ def _stage_and_insert(
 @functools.lru_cache(maxsize=64)
 def _staging_sql(
     dialect: Any,
+    method: str,
     table: Table,
     columns: tuple[str, ...],
     key: tuple[str, ...],
@@ -158,7 +162,6 @@ def _staging_sql(
     source = select(*stage.c)
     if greatest_by is not None:
         source = source.order_by(*(stage.c[name] for name in key))
-    method = dialect_for(dialect.name).upsert_method
     insert = _on_key_conflict(
         _dialect_insert(dialect, table).from_select(list(columns), source),
         method,

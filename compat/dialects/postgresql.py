@@ -42,7 +42,7 @@ class PostgreSQL(Dialect):
         """With psycopg2 (which has COPY), and where the login may create temporary tables: a
         hardened database may revoke TEMPORARY, and then rows travel as VALUES. The privilege
         is asked once per connection."""
-        if connection.dialect.driver != "psycopg2":
+        if not super().may_stage_rows(connection) or connection.dialect.driver != "psycopg2":
             return False
         allowed = connection.info.get(TEMPORARY_TABLES_INFO_KEY)
         if allowed is None:
