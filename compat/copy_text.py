@@ -6,8 +6,7 @@ thousand-row multi-row VALUES insert costs (see `Dialect.stages_rows_by_copy`).
 
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -21,14 +20,13 @@ _FIELDS: dict[type, Callable[[Any], str]] = {
 }
 
 
-def copy_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> io.StringIO | None:
-    """One line per row, its values in `columns` order; None when a value has a type this
-    module does not spell (bytes, dates, numpy numbers), so the caller sends the rows otherwise.
+def copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO | None:
+    """One line per row; None when a value has a type this module does not spell (bytes,
+    dates, numpy numbers), so the caller sends the rows otherwise.
     """
-    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     fields = _FIELDS
     try:
-        lines = ["\t".join([fields[type(v)](v) for v in pick(row)]) for row in rows]
+        lines = ["\t".join([fields[type(v)](v) for v in row]) for row in rows]
     except KeyError:
         return None
     lines.append("")

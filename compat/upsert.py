@@ -2,7 +2,7 @@
 
 Both functions send all rows in one executemany (one statement per row only on SQL Server),
 or, for many rows on PostgreSQL, in one COPY and one INSERT ... SELECT. Rows are mappings of
-column name to value, all with the same columns.
+column name to value, all with the same columns, or a `RowTuples`.
 """
 
 import functools
@@ -10,7 +10,7 @@ import hashlib
 import importlib
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -34,21 +34,61 @@ BATCHING_DRIVERS = frozenset({"pysqlite", "pymysql", "mysqldb", "pyodbc"})
 Columns = Sequence[ColumnElement[Any]]
 
 
-def insert_missing(
-    connection: Connection, table: Table, rows: Sequence[Row], key: Sequence[str]
-) -> None:
+@dataclass(frozen=True)
+class RowTuples:
+    """Rows as tuples of values in `columns` order.
+
+    A batch of a thousand rows is several times cheaper to build as tuples than as mappings,
+    and a driver with a positional paramstyle takes the tuples as they are.
+    """
+
+    columns: tuple[str, ...]
+    values: Sequence[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def pick(self, names: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """A function giving a row's values of `names`, as a tuple."""
+        return _getter([self.columns.index(name) for name in names])
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.values]
+
+
+Rows = Sequence[Row] | RowTuples
+
+
+def as_tuples(rows: Rows) -> RowTuples:
+    """`rows` as a RowTuples, its columns in the first mapping's order."""
+    if isinstance(rows, RowTuples):
+        return rows
+    columns = tuple(rows[0])
+    pick = _getter(columns)
+    return RowTuples(columns, [pick(row) for row in rows])
+
+
+def _getter(items: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """itemgetter that gives a tuple for one item too."""
+    if len(items) == 1:
+        only = items[0]
+        return lambda row: (row[only],)
+    return itemgetter(*items)
+
+
+def insert_missing(connection: Connection, table: Table, rows: Rows, key: Sequence[str]) -> None:
     """Insert the rows whose `key` is not in `table` yet; rows already there stay as they are.
 
     Rows are sent as given: a key repeated among them is inserted once.
     """
     if rows:
-        _write(connection, table, rows, tuple(key), None)
+        _write(connection, table, as_tuples(rows), tuple(key), None)
 
 
 def upsert(
     connection: Connection,
     table: Table,
-    rows: Sequence[Row],
+    rows: Rows,
     key: Sequence[str],
     greatest_by: Sequence[str] = (),
 ) -> None:
@@ -60,54 +100,54 @@ def upsert(
     stored rows need no reading first. Rows go in key order, so that concurrent writers lock
     them in the same order.
     """
+    if not rows:
+        return
+    batch = as_tuples(rows)
+    identity = batch.pick(key)
     if greatest_by:
-        chosen = _greatest_per_key(rows, key, greatest_by)
+        chosen = _greatest_per_key(batch.values, identity, batch.pick(greatest_by))
     else:
-        identity = itemgetter(*key)
-        chosen = list({identity(row): row for row in rows}.values())
-    if chosen:
-        _write(
-            connection, table, sorted(chosen, key=itemgetter(*key)), tuple(key), tuple(greatest_by)
-        )
+        chosen = list({identity(row): row for row in batch.values}.values())
+    ordered = RowTuples(batch.columns, sorted(chosen, key=identity))
+    _write(connection, table, ordered, tuple(key), tuple(greatest_by))
 
 
 def _write(
     connection: Connection,
     table: Table,
-    rows: Sequence[Row],
+    rows: RowTuples,
     key: tuple[str, ...],
     greatest_by: tuple[str, ...] | None,
 ) -> None:
     """Insert `rows`; on a key conflict do nothing (greatest_by None) or update (see upsert)."""
     dialect = dialect_for(connection.dialect.name)
     method = dialect.upsert_method
-    columns = tuple(rows[0])
+    columns = rows.columns
     if _stages(dialect, connection, rows):
-        text = copy_text(rows, columns)
+        text = copy_text(rows.values)
         if text is not None:
             _stage_and_insert(connection, method, table, columns, key, greatest_by, text)
             return
     order = list(greatest_by or ())
     carry = [] if greatest_by is None else [c for c in columns if c not in key and c not in order]
     if method == "merge":
-        _merge(connection, table, rows, key, order, carry)
+        _merge(connection, table, rows.mappings(), key, order, carry)
         return
     prepared = _prepared(connection.dialect, method, table, columns, key, greatest_by)
     if prepared.row_template is not None:
-        _execute_values(connection, prepared, rows)
+        _execute_values(connection, prepared, rows.mappings())
     elif prepared.sql is None:
-        connection.execute(prepared.statement, rows)
+        connection.execute(prepared.statement, rows.mappings())
     elif prepared.names is None:
-        connection.exec_driver_sql(prepared.sql, list(rows))
+        connection.exec_driver_sql(prepared.sql, rows.mappings())
+    elif prepared.names == columns:
+        connection.exec_driver_sql(prepared.sql, list(rows.values))
     else:
-        values = itemgetter(*prepared.names)
-        single = len(prepared.names) == 1
-        connection.exec_driver_sql(
-            prepared.sql, [(values(row),) if single else values(row) for row in rows]
-        )
+        values = rows.pick(prepared.names)
+        connection.exec_driver_sql(prepared.sql, [values(row) for row in rows.values])
 
 
-def _stages(dialect: Dialect, connection: Connection, rows: Sequence[Row]) -> bool:
+def _stages(dialect: Dialect, connection: Connection, rows: RowTuples) -> bool:
     return len(rows) >= STAGE_MIN_ROWS and dialect.may_stage_rows(connection)
 
 
@@ -340,9 +380,12 @@ def _merge(
     connection.execute(text(sql), list(rows))
 
 
-def _greatest_per_key(rows: Sequence[Row], key: Sequence[str], order: Sequence[str]) -> list[Row]:
-    best: dict[Any, Row] = {}
-    identity, rank = itemgetter(*key), itemgetter(*order)
+def _greatest_per_key(
+    rows: Sequence[tuple[Any, ...]],
+    identity: Callable[[tuple[Any, ...]], Any],
+    rank: Callable[[tuple[Any, ...]], Any],
+) -> list[tuple[Any, ...]]:
+    best: dict[Any, tuple[Any, ...]] = {}
     for row in rows:
         held = best.setdefault(identity(row), row)
         if held is not row and rank(row) > rank(held):

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from compat.upsert import insert_missing, upsert
+from compat.upsert import RowTuples, insert_missing, upsert
 from store.base import SqlStore
 from store.entities import Metric, Tag
 from store.errors import StoreError, not_found
@@ -30,7 +30,9 @@ from store.tracking.runs import put_tags
 
 # SQL has no infinities: MLflow stores them as the largest finite doubles.
 LARGEST_DOUBLE = 1.7976931348623157e308
-METRIC_KEY = ["run_uuid", "key", "timestamp", "step", "value", "is_nan"]
+# In the metrics table's column order, the order its compiled INSERT binds them: the rows go
+# to the driver as they are built.
+METRIC_COLUMNS = ("key", "value", "timestamp", "run_uuid", "step", "is_nan")
 LATEST_ORDER = ["step", "timestamp", "value"]
 
 
@@ -124,7 +126,7 @@ def _log_metrics(session: Session, run_id: str, new: Sequence[Metric]) -> None:
         return
     rows = _metric_rows(run_id, new)
     connection = session.connection()
-    insert_missing(connection, metrics, rows, METRIC_KEY)
+    insert_missing(connection, metrics, rows, METRIC_COLUMNS)
     upsert(connection, latest_metrics, rows, ["run_uuid", "key"], greatest_by=LATEST_ORDER)
 
 
@@ -163,9 +165,9 @@ def _log_model_metrics(
     insert_missing(session.connection(), logged_model_metrics, rows, key)
 
 
-def _metric_rows(run_id: str, new: Sequence[Metric]) -> list[dict[str, Any]]:
+def _metric_rows(run_id: str, new: Sequence[Metric]) -> RowTuples:
     """The metrics rows of a batch; a tight loop, as a batch holds up to a thousand."""
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     append = rows.append
     for metric in new:
         value, timestamp, step = metric.value, metric.timestamp, metric.step
@@ -176,14 +178,5 @@ def _metric_rows(run_id: str, new: Sequence[Metric]) -> list[dict[str, Any]]:
             timestamp = int(timestamp)
         if type(step) is not int:
             step = int(step)
-        append(
-            {
-                "run_uuid": run_id,
-                "key": metric.key,
-                "timestamp": timestamp,
-                "step": step,
-                "value": value,
-                "is_nan": is_nan,
-            }
-        )
-    return rows
+        append((metric.key, value, timestamp, run_id, step, is_nan))
+    return RowTuples(METRIC_COLUMNS, rows)

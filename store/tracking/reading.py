@@ -59,7 +59,7 @@ def chunks(ids: Sequence[Any], size: int = IDS_PER_QUERY) -> Iterator[Sequence[A
 
 def find_run(session: Session, run_id: str) -> Row[Any]:
     """The runs row of `run_id`, or RESOURCE_DOES_NOT_EXIST."""
-    row = session.execute(_RUN, {RUN_ID.key: run_id}).first()
+    row = session.connection().execute(_RUN, {RUN_ID.key: run_id}).first()
     if row is None:
         raise not_found(f"Run with id={run_id} not found")
     return row

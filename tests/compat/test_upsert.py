@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from compat import make_engine
 from compat.dialects import dialect_for
-from compat.upsert import STAGE_MIN_ROWS, insert_missing, upsert
+from compat.upsert import STAGE_MIN_ROWS, RowTuples, insert_missing, upsert
 
 metadata = MetaData()
 latest = Table(
@@ -90,6 +90,28 @@ def test_insert_missing_leaves_stored_rows_alone(connection: Connection) -> None
     insert_missing(connection, latest, rows(("a", 1, 1, 1.0, False)), KEY)
     insert_missing(connection, latest, rows(("a", 9, 9, 9.0, True), ("b", 2, 2, 2.0, False)), KEY)
     assert stored(connection) == {"a": (1, 1, 1.0, False), "b": (2, 2, 2.0, False)}
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ("run", "key", "step", "timestamp", "value", "is_nan"),  # the table's order
+        ("is_nan", "value", "key", "timestamp", "run", "step"),
+    ],
+)
+def test_row_tuples_store_what_mappings_store(connection: Connection, columns: Any) -> None:
+    def as_tuples(mappings: list[dict[str, Any]]) -> RowTuples:
+        return RowTuples(columns, [tuple(row[name] for name in columns) for row in mappings])
+
+    insert_missing(connection, latest, as_tuples(rows(("a", 1, 1, 1.0, False))), KEY)
+    points = rows(("a", 2, 0, 0.5, False), ("b", 3, 3, 3.0, True), ("b", 4, 0, 0.0, False))
+    upsert(connection, latest, as_tuples(points), KEY, ORDER)
+    upsert(connection, latest, as_tuples(rows(("c", 0, 0, 7.0, False))), KEY)
+    assert stored(connection) == {
+        "a": (2, 0, 0.5, False),
+        "b": (4, 0, 0.0, False),
+        "c": (0, 0, 7.0, False),
+    }
 
 
 # Keys that the COPY text format must escape, and enough rows to be staged on PostgreSQL.
