@@ -387,7 +387,8 @@ def _greatest_per_key(
 ) -> list[tuple[Any, ...]]:
     best: dict[Any, tuple[Any, ...]] = {}
     for row in rows:
-        held = best.setdefault(identity(row), row)
-        if held is not row and rank(row) > rank(held):
-            best[identity(row)] = row
+        key = identity(row)
+        held = best.get(key)
+        if held is None or rank(row) > rank(held):
+            best[key] = row
     return list(best.values())
