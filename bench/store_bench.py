@@ -10,10 +10,11 @@ installed: `/opt/mlflow-ref/bin/python -m bench store_bench [--backend URL]`.
 """
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import insert
@@ -37,22 +38,51 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5000, help="runs the search looks through")
     parser.add_argument("--points", type=int, default=100_000, help="points in the history")
     parser.add_argument("--repeat", type=int, default=5, help="timed reads per store")
+    parser.add_argument(
+        "--floor", action="store_true", help="SQLite only: also log through the bare driver"
+    )
     args = parser.parse_args()
+    if args.floor and args.backend:
+        parser.error("--floor measures SQLite files; leave out --backend")
     from bench.migration_bench import TwoDatabases
 
     with TwoDatabases(args.backend) as (ours_uri, theirs_uri):
         ours, theirs = open_stores(ours_uri, theirs_uri)
-        (ours_rate, ours_cpu), (theirs_rate, theirs_cpu) = log_rates(
-            [
-                lambda run, m: ours.log_batch(run, metrics=m),
-                lambda run, m: theirs.log_batch(run, mlflow_metrics(m), [], []),
-            ],
-            [new_run(ours), new_run(theirs)],
-            metric_batches(args.calls),
-        )
+        logs: list[Callable[[str, list[Metric]], None]] = [
+            lambda run, m: ours.log_batch(run, metrics=m),
+            lambda run, m: theirs.log_batch(run, mlflow_metrics(m), [], []),
+        ]
+        batches = metric_batches(args.calls)
+        with contextlib.ExitStack() as stack:
+            runs = [new_run(ours), new_run(theirs)]
+            if args.floor:
+                floor = stack.enter_context(driver_floor(batches))
+                logs.append(floor.log)
+                runs.append(floor.run_id)
+            rates = log_rates(logs, runs, batches)
+        (ours_rate, ours_cpu), (theirs_rate, theirs_cpu) = rates[:2]
         report("log_batch", ours_rate, theirs_rate, "rows/s", higher_is_better=True)
         report("log_batch CPU", ours_cpu, theirs_cpu, "ms/call", higher_is_better=False)
+        if args.floor:
+            floor_rate = rates[2][0]
+            print(
+                f"  SQLite alone: {floor_rate:,.0f} rows/s, {floor_rate / theirs_rate:.1f}x "
+                f"MLflow's; trackstore reaches {ours_rate / floor_rate:.0%} of it"
+            )
         compare_reads(args, ours, theirs, [ours_uri, theirs_uri])
+
+
+@contextlib.contextmanager
+def driver_floor(batches: list[list[Metric]]) -> Iterator[Any]:
+    """bench.sqlite_floor's bare-driver writer, in a folder of its own."""
+    from bench.sqlite_floor import DriverFloor
+
+    with tempfile.TemporaryDirectory() as folder:
+        floor = DriverFloor(folder, batches)
+        try:
+            yield floor
+        finally:
+            floor.close()
 
 
 def open_stores(ours_uri: str, theirs_uri: str) -> tuple[TrackingStore, Any]:
