@@ -25,7 +25,7 @@ from store.tables import (
     params,
 )
 from store.tracking import validation
-from store.tracking.reading import chunks, find_run, require_active
+from store.tracking.reading import active_run_experiment, chunks
 from store.tracking.runs import put_tags
 
 # SQL has no infinities: MLflow stores them as the largest finite doubles.
@@ -50,7 +50,7 @@ class LoggingStore(SqlStore):
         """Log a param; logging it again with the same value is fine, a new value is refused."""
         param = validation.checked_param(Tag(key, value))
         with self.session() as session:
-            require_active(find_run(session, run_id))
+            active_run_experiment(session, run_id)
             insert_missing(
                 session.connection(),
                 params,
@@ -82,11 +82,10 @@ class LoggingStore(SqlStore):
         checked_tags = [validation.checked_tag(t, f"tags[{i}]") for i, t in enumerate(tags)]
         validation.check_batch(checked_metrics, checked_params, checked_tags)
         with self.session() as session:
-            run = find_run(session, run_id)
-            require_active(run)
+            experiment_id = active_run_experiment(session, run_id)
             _log_params(session, run_id, checked_params)
             _log_metrics(session, run_id, checked_metrics)
-            _log_model_metrics(session, run.experiment_id, run_id, checked_metrics)
+            _log_model_metrics(session, experiment_id, run_id, checked_metrics)
             if checked_tags:
                 put_tags(session, run_id, checked_tags)
 

@@ -16,7 +16,7 @@ from store.base import SqlStore
 from store.entities import DatasetInput
 from store.tables import datasets, input_tags, inputs
 from store.tracking import validation
-from store.tracking.reading import chunks, find_run, require_active
+from store.tracking.reading import active_run_experiment, chunks
 
 INPUT_KEY = ["source_type", "source_id", "destination_type", "destination_id"]
 
@@ -38,9 +38,8 @@ class InputStore(SqlStore):
             )
         unique = list(first_of.values())
         with self.session() as session:
-            run = find_run(session, run_id)
-            require_active(run)
-            uuids = _dataset_uuids(session, run.experiment_id, unique)
+            experiment_id = active_run_experiment(session, run_id)
+            uuids = _dataset_uuids(session, experiment_id, unique)
             _link_datasets(session, run_id, unique, uuids)
             model_rows = [
                 input_row("RUN_INPUT", run_id, "MODEL_INPUT", model_id)

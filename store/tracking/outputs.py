@@ -21,7 +21,7 @@ from store.errors import BAD_REQUEST, INVALID_STATE, StoreError
 from store.json_text import parsed_as
 from store.tables import inputs, tags
 from store.tracking.inputs import input_row
-from store.tracking.reading import chunks, find_run, require_active
+from store.tracking.reading import active_run_experiment, chunks
 from store.tracking.runs import put_tags
 from store.tracking.validation import MAX_TAG_VAL_LENGTH, check_model_output
 
@@ -39,7 +39,7 @@ class OutputStore(SqlStore):
         for model in models:
             check_model_output(model)
         with self.session() as session:
-            require_active(find_run(session, run_id))
+            active_run_experiment(session, run_id)
             _refuse_repeats(session, run_id, [model.model_id for model in models])
             rows = [
                 {**input_row("RUN_OUTPUT", run_id, "MODEL_OUTPUT", m.model_id), "step": m.step}
@@ -53,7 +53,7 @@ class OutputStore(SqlStore):
         mlflow.log-model.history tag, which MLflow's UI and older clients read."""
         entry = history_entry(model)
         with self.session() as session:
-            require_active(find_run(session, run_id))
+            active_run_experiment(session, run_id)
             history = [*_history(session, run_id), entry]
             value = json.dumps(history)
             if len(value) > MAX_TAG_VAL_LENGTH:

@@ -65,13 +65,18 @@ def find_run(session: Session, run_id: str) -> Row[Any]:
     return row
 
 
-def require_active(row: Row[Any]) -> None:
-    """Refuse to change a deleted run, with MLflow's code and wording."""
-    if row.lifecycle_stage != ACTIVE:
+def active_run_experiment(session: Session, run_id: str) -> int:
+    """The experiment of `run_id`, when the run exists and is active; else refused with
+    MLflow's codes and wording. One prepared query: every logging call asks it first."""
+    found = _PREPARED_RUN_STAGE.rows(session.connection(), {RUN_ID.key: run_id})
+    if not found:
+        raise not_found(f"Run with id={run_id} not found")
+    stage, experiment_id = found[0]
+    if stage != ACTIVE:
         raise StoreError(
-            f"The run {row.run_uuid} must be in the 'active' state. "
-            f"Current state is {row.lifecycle_stage}."
+            f"The run {run_id} must be in the 'active' state. Current state is {stage}."
         )
+    return int(experiment_id)
 
 
 def metric_value(value: float, is_nan: bool) -> float:
@@ -174,6 +179,9 @@ _MODELS = (
 
 _PREPARED_MODELS = PreparedSelect(_MODELS)
 _PREPARED_RUN = PreparedSelect(_RUN)
+_PREPARED_RUN_STAGE = PreparedSelect(
+    select(runs.c.lifecycle_stage, runs.c.experiment_id).where(runs.c.run_uuid == RUN_ID)
+)
 
 
 def _per_run_rows(

@@ -28,9 +28,9 @@ from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
 from store.tracking.reading import (
     active_experiment,
+    active_run_experiment,
     find_run,
     load_run,
-    require_active,
     run_info,
 )
 from store.tracking.uris import append_path
@@ -112,8 +112,7 @@ class RunStore(SqlStore):
             )
         validation.check_run_name(run_name)
         with self.session() as session:
-            row = find_run(session, run_id)
-            require_active(row)
+            active_run_experiment(session, run_id)
             values: dict[str, Any] = {}
             if run_status is not None:
                 values["status"] = run_status
@@ -144,12 +143,12 @@ class RunStore(SqlStore):
         """Set a tag on an active run; mlflow.runName also renames the run."""
         tag = validation.checked_tag(Tag(key, value))
         with self.session() as session:
-            require_active(find_run(session, run_id))
+            active_run_experiment(session, run_id)
             put_tags(session, run_id, [tag])
 
     def delete_tag(self, run_id: str, key: str) -> None:
         with self.session() as session:
-            require_active(find_run(session, run_id))
+            active_run_experiment(session, run_id)
             deleted = session.execute(
                 delete(tags).where(
                     tags.c.run_uuid == run_id, compare(tags.c.key, "=", key, self.dialect)
