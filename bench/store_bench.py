@@ -6,7 +6,9 @@ Three measurements, each printed with both stores' numbers and the ratio:
   history    get_metric_history of one metric with --points points (seconds per read).
 For the search and history, both databases are filled with identical rows first (written
 through trackstore, whose rows MLflow reads as its own). Run it where MLflow 3.1.4 is
-installed: `/opt/mlflow-ref/bin/python -m bench store_bench [--backend URL]`.
+installed: `/opt/mlflow-ref/bin/python -m bench store_bench [--backend URL]`. On SQLite,
+`--floor` adds a third writer taking turns in the log_batch race: the bare driver of
+bench.sqlite_floor, the most any store could reach.
 """
 
 import argparse
