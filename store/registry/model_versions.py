@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from compat.upsert import upsert
 from store.base import SqlStore
 from store.entities import DELETED, Tag
-from store.errors import INVALID_STATE, StoreError
-from store.json_text import parsed_as
+from store.errors import StoreError
+from store.json_text import listed_in_tag
 from store.logged_models import find_logged_model, put_model_pairs
 from store.lookups import load_page
 from store.paging import Page, offset_from_token
@@ -306,26 +306,15 @@ def _list_on_logged_model(session: Session, model_id: str, name: str, version: i
             logged_model_tags.c.tag_key == MODEL_VERSIONS_TAG,
         )
     ).scalar()
-    listed = _listed_versions(current, model_id)
+    listed = listed_in_tag(
+        current, f"{MODEL_VERSIONS_TAG} tag of logged model {model_id}", "registering the model"
+    )
     entry = {"name": name, "version": version}
     if entry not in listed:
         listed.append(entry)
     put_model_pairs(
         session, logged_model_tags, model, [Tag(MODEL_VERSIONS_TAG, json.dumps(listed))]
     )
-
-
-def _listed_versions(value: str | None, model_id: str) -> list[Any]:
-    if not value:
-        return []
-    listed = parsed_as(value, list)
-    if listed is None:
-        raise StoreError(
-            f"The {MODEL_VERSIONS_TAG} tag of logged model {model_id} is not a JSON list; "
-            "delete the tag or set it to a JSON list before registering the model.",
-            INVALID_STATE,
-        )
-    return listed
 
 
 def _put_tags(session: Session, name: str, version: int, tags: Sequence[Tag]) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from store.base import SqlStore
 from store.entities import ModelOutput, Tag
-from store.errors import BAD_REQUEST, INVALID_STATE, StoreError
-from store.json_text import parsed_as
+from store.errors import BAD_REQUEST, StoreError
+from store.json_text import listed_in_tag
 from store.tables import inputs, tags
 from store.tracking.inputs import input_row
 from store.tracking.reading import active_run_experiment, chunks
@@ -115,16 +115,9 @@ def _history(session: Session, run_id: str) -> list[Any]:
     current = session.execute(
         select(tags.c.value).where(tags.c.run_uuid == run_id, tags.c.key == LOG_MODEL_HISTORY_TAG)
     ).scalar()
-    if not current:
-        return []
-    history = parsed_as(current, list)
-    if history is None:
-        raise StoreError(
-            f"The {LOG_MODEL_HISTORY_TAG} tag of run {run_id} is not a JSON list; delete the "
-            "tag or set it to a JSON list before logging another model.",
-            INVALID_STATE,
-        )
-    return history
+    return listed_in_tag(
+        current, f"{LOG_MODEL_HISTORY_TAG} tag of run {run_id}", "logging another model"
+    )
 
 
 def _refuse_repeats(session: Session, run_id: str, model_ids: Sequence[str]) -> None:
