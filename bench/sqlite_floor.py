@@ -9,9 +9,11 @@ the same run; on its own: `python -m bench sqlite_floor [--calls N]`.
 """
 
 import argparse
+import contextlib
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -65,16 +67,23 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100, help="batches of 1,000 metrics")
     args = parser.parse_args()
     batches = metric_batches(args.calls)
-    with tempfile.TemporaryDirectory() as folder:
-        floor = DriverFloor(folder, batches)
-        try:
-            [(rate, _)] = log_rates([floor.log], [floor.run_id], batches)
-        finally:
-            floor.close()
+    with driver_floor(batches) as floor:
+        [(rate, _)] = log_rates([floor.log], [floor.run_id], batches)
     print(
         f"SQLite alone: insert {1000 * floor.inserting / args.calls:.2f} ms and commit "
         f"{1000 * floor.committing / args.calls:.2f} ms per 1,000 rows, {rate:,.0f} rows/s"
     )
+
+
+@contextlib.contextmanager
+def driver_floor(batches: list[list[Metric]]) -> Iterator[DriverFloor]:
+    """A DriverFloor in a temporary folder of its own, closed and removed afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        floor = DriverFloor(folder, batches)
+        try:
+            yield floor
+        finally:
+            floor.close()
 
 
 def _row(metric: Metric, run_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
@@ -58,6 +58,8 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             runs = [new_run(ours), new_run(theirs)]
             if args.floor:
+                from bench.sqlite_floor import driver_floor
+
                 floor = stack.enter_context(driver_floor(batches))
                 logs.append(floor.log)
                 runs.append(floor.run_id)
@@ -72,19 +74,6 @@ def main() -> None:
                 f"MLflow's; trackstore reaches {ours_rate / floor_rate:.0%} of it"
             )
         compare_reads(args, ours, theirs, [ours_uri, theirs_uri])
-
-
-@contextlib.contextmanager
-def driver_floor(batches: list[list[Metric]]) -> Iterator[Any]:
-    """bench.sqlite_floor's bare-driver writer, in a folder of its own."""
-    from bench.sqlite_floor import DriverFloor
-
-    with tempfile.TemporaryDirectory() as folder:
-        floor = DriverFloor(folder, batches)
-        try:
-            yield floor
-        finally:
-            floor.close()
 
 
 def open_stores(ours_uri: str, theirs_uri: str) -> tuple[TrackingStore, Any]:
