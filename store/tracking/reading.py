@@ -61,8 +61,13 @@ def find_run(session: Session, run_id: str) -> Row[Any]:
     """The runs row of `run_id`, or RESOURCE_DOES_NOT_EXIST."""
     row = session.connection().execute(_RUN, {RUN_ID.key: run_id}).first()
     if row is None:
-        raise not_found(f"Run with id={run_id} not found")
+        raise _no_such_run(run_id)
     return row
+
+
+def _no_such_run(run_id: str) -> StoreError:
+    """MLflow's refusal of a run id it does not hold."""
+    return not_found(f"Run with id={run_id} not found")
 
 
 def active_run_experiment(session: Session, run_id: str) -> int:
@@ -70,7 +75,7 @@ def active_run_experiment(session: Session, run_id: str) -> int:
     MLflow's codes and wording. One prepared query: every logging call asks it first."""
     found = _PREPARED_RUN_STAGE.rows(session.connection(), {RUN_ID.key: run_id})
     if not found:
-        raise not_found(f"Run with id={run_id} not found")
+        raise _no_such_run(run_id)
     stage, experiment_id = found[0]
     if stage != ACTIVE:
         raise StoreError(
@@ -88,7 +93,7 @@ def load_run(session: Session, run_id: str) -> Run:
     prepared for a single run (see compat.prepared)."""
     found = _PREPARED_RUN.mappings(session.connection(), {RUN_ID.key: run_id})
     if not found:
-        raise not_found(f"Run with id={run_id} not found")
+        raise _no_such_run(run_id)
     return load_runs(session, found, with_outputs=True)[0]
 
 
