@@ -15,6 +15,7 @@ from migrations import backups, plan, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
+from store.server.artifact_flags import ArtifactServing, artifact_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
@@ -229,6 +230,7 @@ def check(uri: str) -> None:
 
 
 @main.command()
+@artifact_options
 @click.option("--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP)
 @click.option(
     "--default-artifact-root",
@@ -252,12 +254,13 @@ def server(
     port: int,
     workers: int,
     upgrade: bool,
+    artifacts: ArtifactServing,
 ) -> None:
     """Serve MLflow's REST API over the database; refuses a database not at head."""
     from store.server import launch
     from store.server.app import Settings
 
-    settings = Settings(backend_store_uri, default_artifact_root)
+    settings = Settings(backend_store_uri, default_artifact_root, artifacts)
     launch.prepare_database(settings, upgrade, progress=echo)
     launch.serve(settings, host, port, workers)
 

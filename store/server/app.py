@@ -8,14 +8,16 @@ import importlib.metadata
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from store.server import experiments, logged_models, registry, runs, traces
+from store.artifact_destinations import open_destination
+from store.server import artifacts, experiments, logged_models, registry, runs, traces
+from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
 from store.server.routing import AJAX_PREFIX, Endpoint, routes
 from store.server.stores import open_stores
@@ -29,9 +31,14 @@ DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
 class Settings:
     backend_store_uri: str
     artifact_root: str = DEFAULT_ARTIFACT_ROOT
+    artifacts: ArtifactServing = field(default_factory=ArtifactServing)
 
     def to_environment(self) -> dict[str, str]:
-        return {URI_VARIABLE: self.backend_store_uri, ARTIFACT_ROOT_VARIABLE: self.artifact_root}
+        return {
+            URI_VARIABLE: self.backend_store_uri,
+            ARTIFACT_ROOT_VARIABLE: self.artifact_root,
+            **self.artifacts.to_environment(),
+        }
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -45,6 +52,11 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.artifacts.serve:
+            app.state.destination = open_destination(settings.artifacts.destination)
+        if settings.artifacts.only:
+            yield
+            return
         app.state.stores = open_stores(settings.backend_store_uri, settings.artifact_root)
         try:
             yield
@@ -52,11 +64,14 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
             app.state.stores.close()
 
     chosen = all_endpoints() if endpoints is None else endpoints
+    if settings.artifacts.only:
+        chosen = []
     return Starlette(
         routes=[
             *_service_routes(),
             *routes(chosen),
-            *routes(runs.AJAX_ENDPOINTS, prefixes=[AJAX_PREFIX]),
+            *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
+            *artifacts.routes(settings.artifacts),
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
@@ -69,6 +84,7 @@ def app_from_environment() -> Starlette:
         Settings(
             backend_store_uri=os.environ[URI_VARIABLE],
             artifact_root=os.environ.get(ARTIFACT_ROOT_VARIABLE, DEFAULT_ARTIFACT_ROOT),
+            artifacts=ArtifactServing.from_environment(),
         )
     )
 

@@ -22,8 +22,10 @@ def prepare_database(settings: Settings, upgrade: bool, progress: Progress) -> N
     """Upgrade (only when asked), run the guard, and add the Default experiment if none exists.
 
     The guard raises TrackstoreError when the schema will not do; an empty SQLite database is
-    created at head, as MLflow's server does.
+    created at head, as MLflow's server does. A server of artifacts only has no database.
     """
+    if settings.artifacts.only:
+        return
     engine = make_engine(settings.backend_store_uri)
     try:
         if upgrade:
