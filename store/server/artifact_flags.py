@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from compat import TrackstoreError
 from store.artifact_destinations import check_destination_uri, local_root
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,10 +85,12 @@ def artifact_options(func: F) -> F:
                     "local file based and artifact serving is disabled."
                 )
             kw["default_artifact_root"] = PROXY_ROOT
+        try:
+            destination = resolve_destination(artifacts_destination)
+        except TrackstoreError as exc:
+            raise click.ClickException(str(exc)) from None
         serving = ArtifactServing(
-            serve=serve_artifacts or artifacts_only,
-            destination=resolve_destination(artifacts_destination),
-            only=artifacts_only,
+            serve=serve_artifacts or artifacts_only, destination=destination, only=artifacts_only
         )
         return func(*args, artifacts=serving, **kw)
 
