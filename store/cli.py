@@ -15,7 +15,7 @@ from migrations import backups, plan, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
-from store.server.artifact_flags import ArtifactServing, artifact_options
+from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
@@ -280,15 +280,22 @@ def server(
     metavar="IDS",
     help="Comma-separated deleted experiments to remove with all their runs (default: all).",
 )
+@gc_artifacts_option
 @user_errors
 def gc(
-    backend_store_uri: str, older_than: str | None, run_ids: str | None, experiment_ids: str | None
+    backend_store_uri: str,
+    older_than: str | None,
+    run_ids: str | None,
+    experiment_ids: str | None,
+    artifacts_destination: str,
 ) -> None:
     """Permanently remove deleted runs and experiments with all their rows, as `mlflow gc`.
 
-    Refuses, removing nothing, when a given run or experiment is not deleted. Artifacts are
-    not touched.
+    Refuses, removing nothing, when a given run or experiment is not deleted. The removed runs'
+    artifacts go too: under --artifacts-destination for mlflow-artifacts:/ locations, or at
+    their own file:// or s3:// location.
     """
+    from store.artifact_destinations.removal import ArtifactRemoval
     from store.gc import GarbageCollector
     from store.guard import ensure_servable
 
@@ -296,11 +303,8 @@ def gc(
     ensure_servable(engine, create_if_empty=False)
     collector = GarbageCollector(engine)
     chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))
-    collector.collect(chosen, echo)
-    click.echo(
-        f"Removed {len(chosen.run_ids)} run(s) outside the experiments and "
-        f"{len(chosen.experiment_ids)} experiment(s)."
-    )
+    removed = collector.collect(chosen, echo, ArtifactRemoval(artifacts_destination))
+    click.echo(removed.sentence())
 
 
 def _id_list(ids: str | None) -> list[str]:

@@ -133,3 +133,24 @@ def _settle_backend(context: click.Context, kw: dict[str, Any], artifacts_only: 
         kw["backend_store_uri"] = ""
     elif not given:
         raise click.MissingParameter(param_hint="'--backend-store-uri'", param_type="option")
+
+
+def gc_artifacts_option(func: F) -> F:
+    """`trackstore gc`'s --artifacts-destination: the server's, resolved the same way."""
+
+    def resolved(context: click.Context, param: click.Parameter, value: str) -> str:
+        try:
+            return resolve_destination(value)
+        except TrackstoreError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option(
+        "--artifacts-destination",
+        envvar="MLFLOW_ARTIFACTS_DESTINATION",
+        metavar="URI",
+        default=DEFAULT_DESTINATION,
+        show_default=True,
+        callback=resolved,
+        help="The server's artifacts destination, where mlflow-artifacts:/ locations point "
+        "[env MLFLOW_ARTIFACTS_DESTINATION].",
+    )(func)
