@@ -234,6 +234,23 @@ def test_get_artifact_reads_a_runs_and_a_model_versions_files(server: LiveServer
     assert answer[:2] == (200, b"flavors: {}\n")
 
 
+def test_get_artifact_refuses_a_local_location_outside_the_servers_folders(
+    server: LiveServer, place: Path
+) -> None:
+    (place / "outside" / "secret").mkdir(parents=True, exist_ok=True)
+    (place / "outside" / "secret" / "artifacts").mkdir(exist_ok=True)
+    experiment = create(server, "experiments/create", {
+        "name": "elsewhere", "artifact_location": (place / "outside").as_uri()
+    })["experiment_id"]  # fmt: skip
+    run = create(server, "runs/create", {"experiment_id": experiment})["run"]["info"]
+    folder = place / "outside" / run["run_id"] / "artifacts"
+    folder.mkdir(parents=True)
+    (folder / "passwd").write_text("root:x:0:0")
+    status, body, _ = call(server, "GET", f"/get-artifact?run_id={run['run_id']}&path=passwd")
+    assert status == 400
+    assert b"outside this server's artifact root" in body
+
+
 def run_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "store.cli", "server", *args],
@@ -272,6 +289,12 @@ def test_no_serve_artifacts_answers_503(place: Path, backend: str) -> None:
             live, "GET", f"/api/2.0/mlflow/experiments/get?experiment_id={experiment}"
         )
         assert json.loads(body)["experiment"]["artifact_location"] == f"{root}/{experiment}"
+        run = create(live, "runs/create", {"experiment_id": experiment})["run"]["info"]
+        folder = place / "no-serve" / experiment / run["run_id"] / "artifacts"
+        folder.mkdir(parents=True)
+        (folder / "f.txt").write_text("local")
+        status, body, _ = call(live, "GET", f"/get-artifact?run_id={run['run_id']}&path=f.txt")
+        assert (status, body) == (200, b"local")
     finally:
         live.stop()
 

@@ -52,6 +52,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.serving = settings.artifacts
         if settings.artifacts.serve:
             app.state.destination = open_destination(settings.artifacts.destination)
         if settings.artifacts.only:

@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from store.artifact_destinations import open_destination
+from store.artifact_destinations import local_root, open_destination
 from store.artifact_destinations.base import Destination, Part
 from store.artifact_destinations.paths import safe_file_name, safe_relative_path
+from store.errors import StoreError
 from store.server.artifact_flags import ArtifactServing
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response
@@ -180,10 +181,29 @@ async def _send(request: Request, root_uri: str, path: str) -> Response:
         destination = _destination(request)
         full = posixpath.join(proxied, path) if proxied else path
     else:
+        check_served_root(request, root_uri)
         destination = await run_in_threadpool(open_destination, root_uri)
         full = path
     chunks = await run_in_threadpool(destination.read, full)
     return _attachment(chunks, path)
+
+
+def check_served_root(request: Request, root_uri: str) -> None:
+    """Refuse a local artifact root outside the server's own folders: a client chooses an
+    experiment's location, and must not make the server read any file it can reach."""
+    root = local_root(root_uri)
+    if root is None:
+        return
+    stores: Stores = request.app.state.stores
+    allowed = [local_root(stores.tracking.artifact_root)]
+    if request.app.state.serving.serve:
+        allowed.append(local_root(request.app.state.serving.destination))
+    resolved = root.resolve()
+    if not any(a is not None and resolved.is_relative_to(a.resolve()) for a in allowed):
+        raise StoreError(
+            f"The artifact location '{root_uri}' is a folder outside this server's artifact "
+            "root and destination, so the server does not read it; read it directly instead."
+        )
 
 
 def proxied_path(uri: str) -> str | None:
