@@ -175,6 +175,21 @@ def test_concurrent_uploads_of_one_path_leave_one_whole_file(
     assert [p.name for p in (place / "destination" / "race").iterdir()] == ["f.bin"]
 
 
+def test_an_upload_cut_off_part_way_leaves_no_file(server: LiveServer, place: Path) -> None:
+    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=30)
+    connection.putrequest("PUT", f"{PROXY}/cut/f.bin")
+    connection.putheader("Content-Length", str(8 * MIB))
+    connection.endheaders()
+    connection.send(b"x" * MIB)
+    time.sleep(0.3)
+    connection.close()
+    folder = place / "destination" / "cut"
+    deadline = time.monotonic() + 10
+    while folder.exists() and any(folder.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
