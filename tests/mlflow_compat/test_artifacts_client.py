@@ -69,6 +69,8 @@ def servers(
                 )
                 with pytest.MonkeyPatch.context() as environment:
                     environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+                    # Neither server may leave a folder in the checkout.
+                    environment.chdir(root)
                     started[name] = start(command, port, root / f"{name}.log", env, timeout=180)
             with pytest.MonkeyPatch.context() as environment:
                 for key, value in env.items():
