@@ -326,10 +326,11 @@ def test_artifacts_only_serves_files_without_a_database(place: Path) -> None:
     try:
         assert call(live, "PUT", f"{PROXY}/a.txt", b"only")[0] == 200
         assert (place / "only" / "a.txt").read_bytes() == b"only"
-        assert (
-            call(live, "POST", "/api/2.0/mlflow/experiments/create", json_body={"name": "x"})[0]
-            == 404
+        status, body, _ = call(
+            live, "POST", "/api/2.0/mlflow/experiments/create", json_body={"name": "x"}
         )
+        assert status == 503
+        assert b"`--artifacts-only` mode" in body
     finally:
         live.stop()
     done = run_command("--artifacts-only", "--backend-store-uri", "sqlite:///x.db")

@@ -38,6 +38,8 @@ TEXT_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 Handler = Callable[[Request], Awaitable[Response]]
+TRACKING_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def routes(serving: ArtifactServing) -> list[BaseRoute]:
@@ -56,16 +58,29 @@ def routes(serving: ArtifactServing) -> list[BaseRoute]:
         for prefix in PREFIXES
         for path, handler, method in proxied
     ]
-    if not serving.only:
-        found += [
-            Route("/get-artifact", _guarded(run_artifact, None), methods=["GET"]),
-            Route(
-                "/model-versions/get-artifact",
-                _guarded(model_version_artifact, None),
-                methods=["GET"],
-            ),
+    if serving.only:
+        return found + [
+            Route(prefix + "/{rest:path}", _tracking_disabled, methods=list(ALL_METHODS))
+            for prefix in TRACKING_PREFIXES
         ]
+    found += [
+        Route("/get-artifact", _guarded(run_artifact, None), methods=["GET"]),
+        Route(
+            "/model-versions/get-artifact",
+            _guarded(model_version_artifact, None),
+            methods=["GET"],
+        ),
+    ]
     return found
+
+
+async def _tracking_disabled(request: Request) -> Response:
+    return PlainTextResponse(
+        f"Endpoint: {request.url.path} disabled due to the mlflow server running in "
+        "`--artifacts-only` mode. To enable tracking server functionality, run `mlflow server` "
+        "without `--artifacts-only`",
+        503,
+    )
 
 
 def _guarded(handler: Handler, serving: ArtifactServing | None) -> Handler:
