@@ -209,3 +209,71 @@ def test_artifact_calls_give_the_same_results(
     assert ours["big intact"] is True
     assert ours["predicted"] == [[4], [5]]
     assert_same_answers(theirs, ours)
+
+
+def raw_answer(server: LiveServer, method: str, path: str, body: bytes | None) -> list[Any]:
+    """Status and error code (or body) of one request sent with `path` exactly as given."""
+    import http.client
+    import json
+
+    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=60)
+    try:
+        connection.request(method, path, body=body)
+        answer = connection.getresponse()
+        data = answer.read()
+    finally:
+        connection.close()
+    try:
+        decoded = json.loads(data) if data else None
+    except ValueError:
+        return [answer.status, "not JSON"]
+    if answer.status >= 400:
+        return [answer.status, decoded.get("error_code")]
+    return [answer.status, decoded]
+
+
+def bad_path_answers(server: LiveServer, bad: str) -> list[Any]:
+    proxy = "/api/2.0/mlflow-artifacts/artifacts"
+    return [
+        raw_answer(server, "PUT", f"{proxy}/{bad}", b"evil"),
+        raw_answer(server, "GET", f"{proxy}/{bad}", None),
+        raw_answer(server, "GET", f"{proxy}?path={bad}", None),
+    ]
+
+
+@pytest.mark.parametrize("bad", ["../x.txt", "a/../../x.txt", "%2e%2e/x.txt", "%2E%2E%2Fx.txt"])
+def test_the_proxy_refuses_paths_as_mlflow_does(servers: dict[str, LiveServer], bad: str) -> None:
+    theirs, ours = (bad_path_answers(servers[name], bad) for name in ("mlflow", "trackstore"))
+    assert ours == [[400, "INVALID_PARAMETER_VALUE"]] * 3
+    assert_same_answers(theirs, ours)
+
+
+@pytest.mark.parametrize("bad", ["a%5c..%5cx.txt", "a%00b.txt"])
+def test_the_proxy_refuses_backslashes_and_nul_that_mlflow_takes_on_linux(
+    servers: dict[str, LiveServer], bad: str
+) -> None:
+    """A deliberate difference: MLflow checks backslashes only on Windows and escapes control
+    characters into the name; trackstore refuses both on every system."""
+    theirs, ours = (bad_path_answers(servers[name], bad) for name in ("mlflow", "trackstore"))
+    assert ours == [[400, "INVALID_PARAMETER_VALUE"]] * 3
+    assert theirs[0] == [200, {}]
+
+
+def test_the_proxy_lists_as_mlflow_does(servers: dict[str, LiveServer]) -> None:
+    proxy = "/api/2.0/mlflow-artifacts/artifacts"
+    answers = []
+    for name in ("mlflow", "trackstore"):
+        server = servers[name]
+        answers.append(
+            [
+                raw_answer(server, "PUT", f"{proxy}/raw/a.txt", b"abc"),
+                raw_answer(server, "PUT", f"{proxy}/raw/d/b.bin", b"\x00" * 10),
+                raw_answer(server, "GET", f"{proxy}?path=raw", None),
+                raw_answer(server, "GET", f"{proxy}?path=raw/d", None),
+                raw_answer(server, "GET", f"{proxy}?path=raw/a.txt", None),
+                raw_answer(server, "GET", f"{proxy}?path=raw/none", None),
+                raw_answer(server, "DELETE", f"{proxy}/raw/d", None),
+                raw_answer(server, "GET", f"{proxy}?path=raw", None),
+            ]
+        )
+    assert_same_answers(*answers)
