@@ -183,6 +183,28 @@ def test_rerun_right_after_a_kill_waits_for_the_killed_statement_to_end(server_u
         drop_database(server, name)
 
 
+def test_is_nan_default_revision_drops_the_check_a_racing_rerun_added_twice(
+    server_uri: str,
+) -> None:
+    """A kill during c48cb773bb87 once left metrics with a third is_nan CHECK (the killed
+    statement's and the rerun's own); the revision must end with the two it is meant to leave."""
+    server = make_url(server_uri)
+    name = f"{server.database}_checks"
+    url = create_database(server, name)
+    engine = make_engine(url)
+    try:
+        runner.upgrade(engine, BEFORE_METRICS_COPY)
+        with engine.begin() as connection:
+            for _ in range(2):
+                connection.execute(text("ALTER TABLE metrics ADD CHECK (is_nan IN (0, 1))"))
+        runner.upgrade(engine, "head")
+        result = run_trackstore("db", "check", url.render_as_string(hide_password=False))
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        engine.dispose()
+        drop_database(server, name)
+
+
 def start_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of the tables the benchmark fills, in the columns they had at the start."""
     columns = {
