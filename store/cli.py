@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner
+from migrations import backups, plan, runner, verify
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
@@ -134,6 +134,7 @@ def upgrade(
         if backup_to is None
         else functools.partial(backups.take_backup, engine, backup_to, echo),
     )
+    verify.verify(engine, models.metadata, progress=echo)
 
 
 def offline_dialect(uri: str | None, dialect: str | None) -> str:
