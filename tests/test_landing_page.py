@@ -103,13 +103,16 @@ def test_links_lead_to_health_and_version(server: LiveServer) -> None:
 
 def test_backend_is_shown_escaped_with_password_masked(server: LiveServer, served_uri: str) -> None:
     html = fetch(server.url + "/")[1]
-    assert f"Backend store {shown_uri(served_uri)}" in Page(html).joined()
+    text = Page(html).joined()
+    assert f"Backend store {shown_uri(served_uri)}" in text
     assert MARKUP not in html
     if make_url(served_uri).password:
         assert "s3cret" not in html
         assert "postgres:***@" in html
+        assert "with the password in place of ***" in text
     else:
         assert "&lt;b&gt;&amp;&quot;q&quot;" in html
+        assert "password" not in text
 
 
 def test_without_destination_artifacts_are_not_served(server: LiveServer) -> None:

@@ -31,6 +31,7 @@ def route(backend_store_uri: str, artifacts_destination: str | None, version: st
 
 def page(backend_store_uri: str, artifacts_destination: str | None, version: str) -> str:
     backend = shown_uri(backend_store_uri)
+    masked = " (with the password in place of <code>***</code>)" if "***" in backend else ""
     destination = NOT_SERVED if artifacts_destination is None else artifacts_destination
     command = ui_command(backend, artifacts_destination)
     return f"""<!DOCTYPE html>
@@ -52,8 +53,7 @@ def page(backend_store_uri: str, artifacts_destination: str | None, version: str
 <p><a href="/health">/health</a> · <a href="/version">/version</a></p>
 <h2>Browsing the data</h2>
 <p>trackstore has no UI of its own. MLflow's UI reads the same database: run the matching
-MLflow release, <code>pip install mlflow=={MLFLOW_RELEASE}</code>, then (with the password
-in place of <code>***</code>)</p>
+MLflow release, <code>pip install mlflow=={MLFLOW_RELEASE}</code>, then{masked}</p>
 <pre><code>{escape(command)}</code></pre>
 <p>and open the address it prints.</p>
 </body>
