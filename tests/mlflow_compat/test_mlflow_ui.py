@@ -3,13 +3,18 @@
 The MLflow client logs a run with metric history, artifacts, a pyfunc model and a registered
 version through `trackstore server`; then `mlflow server` opens the same database and folder and
 Debian's chromium, driven by Playwright, reads the run, its chart and artifacts, and the model
-version. Artifacts go straight to a local folder (a file:// default artifact root), which both
-servers are given, so the test needs no artifact endpoints from trackstore. Screenshots land in
-tests/.artifacts/ for CI to keep.
+version. `mlflow server` is started with the command trackstore's page at / shows. Artifacts go
+straight to a local folder (trackstore's file:// default artifact root), where MLflow's server
+finds them from the recorded URIs, so the test needs no artifact endpoints from trackstore.
+Screenshots land in tests/.artifacts/ for CI to keep.
 """
 
+import re
+import shlex
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -124,15 +129,27 @@ def log_through_trackstore(factor: Path) -> Logged:
 
 @pytest.fixture(scope="module")
 def mlflow_ui(
-    backend: str, artifacts: Path, logged: Logged, tmp_path_factory: pytest.TempPathFactory
+    trackstore: LiveServer, logged: Logged, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """`mlflow server` 3.1.4 on the database trackstore wrote, started after the logging."""
+    """`mlflow server` 3.1.4 started as trackstore's page at / says, after the logging: on the
+    database it names; the artifacts are found from the URIs the runs and models recorded."""
+    words = landing_command(trackstore)
+    assert words[:2] == ["mlflow", "server"]
+    uri = words[words.index("--backend-store-uri") + 1]
     port = free_port()
-    command = [*mlflow_command(backend, port, 1), "--default-artifact-root", artifacts.as_uri()]
     log = tmp_path_factory.mktemp("ui-mlflow") / "mlflow.log"
-    server = start(command, port, log, timeout=180)
+    server = start(mlflow_command(uri, port, 1), port, log, timeout=180)
     yield server
     server.stop()
+
+
+def landing_command(trackstore: LiveServer) -> list[str]:
+    """The words of the `mlflow server` command on trackstore's page at /."""
+    with urllib.request.urlopen(trackstore.url + "/", timeout=30) as answer:
+        html = answer.read().decode()
+    block = re.search(r"<pre><code>(.*?)</code></pre>", html, re.DOTALL)
+    assert block is not None, html
+    return shlex.split(unescape(block.group(1)))
 
 
 @pytest.fixture
@@ -162,7 +179,7 @@ def test_run_page_shows_run_and_metric(
     visible(page, METRIC)
     visible(page, str(STEPS[-1]))
     visible(page, "learning_rate")
-    visible(page, MODEL_NAME)
+    page.get_by_role("link", name=MODEL_NAME).first.wait_for(state="visible")
     screenshot(page, backend, "run")
 
 
