@@ -119,7 +119,7 @@ def upgrade(
         raise TrackstoreError(
             "No database given; pass its URI, set MLFLOW_TRACKING_URI, or use --sql --dialect."
         )
-    engine = make_engine(uri)
+    engine = make_engine(uri, create=not dry_run)
     if dry_run:
         for line in plan.render(plan.make_plan(engine, revision), engine):
             click.echo(line)
@@ -155,7 +155,9 @@ def offline_dialect(uri: str | None, dialect: str | None) -> str:
 @user_errors
 def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
     """Downgrade the database at URI to REVISION."""
-    runner.downgrade(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
+    runner.downgrade(
+        make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout
+    )
 
 
 @db.command()
@@ -168,7 +170,7 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 
     Only for a database whose schema you have checked is at REVISION but records none.
     """
-    runner.stamp(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
+    runner.stamp(make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout)
 
 
 @db.command()
@@ -176,7 +178,7 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 @user_errors
 def current(uri: str) -> None:
     """Print the revision the database at URI is at."""
-    with make_engine(uri).connect() as connection:
+    with make_engine(uri, create=False).connect() as connection:
         click.echo(runner.current_revision(connection) or "none (no revision recorded)")
 
 
@@ -197,7 +199,7 @@ def history() -> None:
 @user_errors
 def backup(uri: str, path: Path) -> None:
     """Back up the whole database at URI to a new file, in the database's own format."""
-    backups.take_backup(make_engine(uri), path, echo)
+    backups.take_backup(make_engine(uri, create=False), path, echo)
 
 
 @db.command()
@@ -216,7 +218,7 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 @user_errors
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
-    result = schema_check.check(make_engine(uri), fresh=models.create_all)
+    result = schema_check.check(make_engine(uri, create=False), fresh=models.create_all)
     for difference in result.differences:
         click.echo(difference)
     if result.differences:
@@ -289,7 +291,7 @@ def gc(
     from store.gc import GarbageCollector
     from store.guard import ensure_servable
 
-    engine = make_engine(backend_store_uri)
+    engine = make_engine(backend_store_uri, create=False)
     ensure_servable(engine, create_if_empty=False)
     collector = GarbageCollector(engine)
     chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))

@@ -4,6 +4,7 @@ difference."""
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -99,6 +100,8 @@ def _table(columns: list[tuple[object, ...]], **parts: object) -> dict[str, obje
 
 
 def test_empty_database_is_one_sentence(fresh_backend: str) -> None:
+    if fresh_backend.startswith("sqlite"):
+        Path(make_url(fresh_backend).database or "").touch()  # a new, empty SQLite database
     result = run_trackstore("db", "check", fresh_backend)
     assert result.returncode == 1
     assert result.stderr.strip().endswith(

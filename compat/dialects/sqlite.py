@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
+from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -40,10 +41,10 @@ class SQLite(Dialect):
     backup_method = "sqlite_api"
     max_bind_params = 32766
 
-    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
-        if is_file_database(url):
-            Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return url
+    def check_location(self, url: URL, may_create: bool) -> None:
+        database = url.database or ""
+        if is_file_database(url) and not database.startswith("file:"):
+            check_database_file(database, may_create)
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}

@@ -115,8 +115,8 @@ def test_unparsable_uri_masks_password() -> None:
     assert "hunter2" not in result.stderr
 
 
-def test_sqlite_file_database_gets_folder_foreign_keys_and_wal(tmp_path: Any) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'deep' / 'er' / 'store.db'}")
+def test_sqlite_file_database_gets_foreign_keys_and_wal(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         with engine.begin() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -126,4 +126,4 @@ def test_sqlite_file_database_gets_folder_foreign_keys_and_wal(tmp_path: Any) ->
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     finally:
         engine.dispose()
-    assert (tmp_path / "deep" / "er" / "store.db").exists()
+    assert (tmp_path / "store.db").exists()
