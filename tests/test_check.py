@@ -115,7 +115,7 @@ def test_unknown_recorded_revision_is_one_sentence(fresh_backend: str, engine: E
         connection.execute(text("UPDATE alembic_version SET version_num = 'feedfacecafe'"))
     result = run_trackstore("db", "check", fresh_backend)
     assert result.returncode == 1
-    assert "records revision 'feedfacecafe', which this trackstore does not know" in result.stderr
+    assert "is at revision feedfacecafe, which this trackstore does not know" in result.stderr
 
 
 @pytest.mark.backends("postgresql", "mysql")

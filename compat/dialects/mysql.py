@@ -86,7 +86,7 @@ class MySQL(Dialect):
         """Refuse a `charset` PyMySQL does not know; it would fail on connect with no name."""
         charset = url.query.get("charset")
         if isinstance(charset, str) and url.get_driver_name() == "pymysql":
-            from pymysql.charset import charset_by_name  # type: ignore[import-untyped]
+            from pymysql.charset import charset_by_name  # type: ignore[import-untyped,unused-ignore]
 
             if charset_by_name(charset) is None:
                 raise TrackstoreError(

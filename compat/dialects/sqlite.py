@@ -1,5 +1,6 @@
 """SQLite: the embedded default, one file per store."""
 
+import logging
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from compat.dialects.base import Dialect
 from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATING_OPTION = "trackstore_migrating"
@@ -27,6 +30,12 @@ MIGRATING_PRAGMAS = {"foreign_keys": "OFF", "cache_size": f"-{512 * 1024}"}
 # up to about 40 MiB beside the database. Every commit is still synced (synchronous FULL).
 WAL_CHECKPOINT_PAGES = 10_000
 LOCK_FILE_SUFFIX = ".migration-lock"
+# The journal mode of databases trackstore creates or serves. WAL lets readers go on while one
+# writer commits, which a server with several workers needs; it keeps its index in shared
+# memory, which network filesystems may not provide (choose DELETE there).
+JOURNAL_MODE_VARIABLE = "TRACKSTORE_SQLITE_JOURNAL_MODE"
+DEFAULT_JOURNAL_MODE = "WAL"
+JOURNAL_MODES = ("WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF")
 LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
@@ -41,16 +50,21 @@ class SQLite(Dialect):
     backup_method = "sqlite_api"
     max_bind_params = 32766
 
+    def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
+        if is_file_database(engine.url):
+            set_journal_mode(engine, journal_mode(env))
+
     def check_location(self, url: URL, may_create: bool) -> None:
         database = url.database or ""
         if is_file_database(url) and not database.startswith("file:"):
             check_database_file(database, may_create)
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
+        journal_mode(env)  # a bad setting is refused before anything opens the file
         return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
 
     def on_engine(self, engine: Engine) -> None:
-        """Real transactions (DDL included), foreign keys, and WAL with a busy timeout for files.
+        """Real transactions (DDL included), foreign keys, and a busy timeout for files.
 
         pysqlite's own transaction handling leaves DDL outside any transaction, so BEGIN is
         emitted here instead, after the serving or migrating pragmas. LIKE is made
@@ -65,7 +79,6 @@ class SQLite(Dialect):
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA case_sensitive_like = ON")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             cursor.close()
 
@@ -115,6 +128,34 @@ class SQLite(Dialect):
     def migration_lock_holder(self, connection: Connection) -> str | None:
         path = migration_lock_file(connection.engine.url)
         return f"another process on this host (lock file {path})"
+
+
+def journal_mode(env: Mapping[str, str]) -> str:
+    """The journal mode TRACKSTORE_SQLITE_JOURNAL_MODE names (default WAL), checked."""
+    mode = env.get(JOURNAL_MODE_VARIABLE, "").strip().upper() or DEFAULT_JOURNAL_MODE
+    if mode not in JOURNAL_MODES:
+        raise TrackstoreError(
+            f"{JOURNAL_MODE_VARIABLE} is '{env[JOURNAL_MODE_VARIABLE]}', not a SQLite journal "
+            f"mode; set it to one of {', '.join(JOURNAL_MODES)}, or unset it for WAL."
+        )
+    return mode
+
+
+def set_journal_mode(engine: Engine, mode: str) -> None:
+    """Make `mode` the database file's journal mode (it lasts in the file), outside any
+    transaction; warn when SQLite keeps another (WAL needs shared memory that some network
+    filesystems lack)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA journal_mode = {mode}")
+        row = cursor.fetchone()
+        kept = str(row[0]).upper() if row else ""
+        cursor.close()
+    finally:
+        raw.close()
+    if kept != mode:
+        log.warning("SQLite kept journal mode %s for %s instead of %s.", kept, engine.url, mode)
 
 
 def _set_pragmas(connection: Connection, pragmas: dict[str, str]) -> None:

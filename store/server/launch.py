@@ -9,7 +9,7 @@ import sys
 
 import uvicorn
 
-from compat import make_engine
+from compat import dialect_for, make_engine
 from migrations import runner
 from migrations.progress import Progress
 from store import guard, models
@@ -29,6 +29,7 @@ def prepare_database(settings: Settings, upgrade: bool, progress: Progress) -> N
         if upgrade:
             runner.upgrade(engine, "head", progress=progress, fresh=models.create_all)
         guard.ensure_servable(engine, progress=progress)
+        dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
         with engine.begin() as connection:
             ensure_default_experiment(connection, settings.artifact_root)
     finally:

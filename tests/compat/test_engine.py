@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 
 from compat import TrackstoreError, make_engine
 from compat.engine import build_engine
+from migrations import runner
+from store import models
 from tests.cli import run_trackstore
 
 POOL = "MLFLOW_SQLALCHEMYSTORE_"
@@ -117,6 +119,7 @@ def test_unparsable_uri_masks_password() -> None:
 
 def test_sqlite_file_database_gets_foreign_keys_and_wal(tmp_path: Any) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    runner.upgrade(engine, "head", fresh=models.create_all)  # a database trackstore created
     try:
         with engine.begin() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
