@@ -15,6 +15,7 @@ from migrations import backups, plan, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
+from store.output import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
@@ -46,10 +47,6 @@ def user_errors(func: F) -> F:
 
 def uri_argument(func: F) -> F:
     return click.argument("uri", envvar="MLFLOW_TRACKING_URI")(func)
-
-
-def echo(line: str) -> None:
-    click.echo(line)
 
 
 @click.group()
@@ -111,7 +108,7 @@ def upgrade(
     if sql:
         if dry_run or backup_to is not None:
             raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
-        click.echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), nl=False)
+        echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), newline=False)
         return
     if dialect is not None or start is not None:
         raise TrackstoreError("--dialect and --from only apply to --sql; add --sql or drop them.")
@@ -122,7 +119,7 @@ def upgrade(
     engine = make_engine(uri, create=not dry_run)
     if dry_run:
         for line in plan.render(plan.make_plan(engine, revision), engine):
-            click.echo(line)
+            echo(line)
         return
     runner.upgrade(
         engine,
@@ -179,7 +176,7 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 def current(uri: str) -> None:
     """Print the revision the database at URI is at."""
     with make_engine(uri, create=False).connect() as connection:
-        click.echo(runner.current_revision(connection) or "none (no revision recorded)")
+        echo(runner.current_revision(connection) or "none (no revision recorded)")
 
 
 @db.command()
@@ -188,7 +185,7 @@ def history() -> None:
     head = runner.head_revision()
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
-        click.echo(f"{script.revision}  {script.doc}{marker}")
+        echo(f"{script.revision}  {script.doc}{marker}")
 
 
 @db.command()
@@ -220,14 +217,14 @@ def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
     result = schema_check.check(make_engine(uri, create=False), fresh=models.create_all)
     for difference in result.differences:
-        click.echo(difference)
+        echo(difference)
     if result.differences:
         raise TrackstoreError(
             f"The schema differs from revision {result.revision} in "
             f"{len(result.differences)} places, listed above; repair them or restore the "
             "backup taken before the change."
         )
-    click.echo(f"the schema matches revision {result.revision}")
+    echo(f"the schema matches revision {result.revision}")
 
 
 @main.command()
