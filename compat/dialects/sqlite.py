@@ -1,10 +1,11 @@
 """SQLite: the embedded default, one file per store."""
 
+import fcntl
 import logging
-import sqlite3
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
@@ -98,31 +99,26 @@ class SQLite(Dialect):
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("unable to open database file",)
 
     def try_migration_lock(self, connection: Connection) -> bool:
-        """BEGIN EXCLUSIVE on a dedicated connection to a small file beside the database.
+        """An exclusive lock on a small file beside the database, which exists only while held.
 
         Locking the database file itself would shut out the migration's own connection; the
-        side file is locked by the operating system for as long as the holder lives.
+        side file's lock is the operating system's, freed when the holder dies.
         """
         path = migration_lock_file(connection.engine.url)
         if path is None:
             return True
-        holder = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            holder.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError as exc:
-            holder.close()
-            if "locked" in str(exc):
-                return False
-            raise TrackstoreError(
-                f"Cannot use the migration lock file {path} ({exc}); make its folder writable."
-            ) from None
+        holder = lock_side_file(path)
+        if holder is None:
+            return False
         connection.info[LOCK_INFO_KEY] = holder
         return True
 
     def release_migration_lock(self, connection: Connection) -> None:
+        """Remove the side file while still holding it, then let go: a waiter that opened the
+        removed file sees that it is gone and opens a new one (see `lock_side_file`)."""
         holder = connection.info.pop(LOCK_INFO_KEY, None)
         if holder is not None:
-            holder.execute("ROLLBACK")
+            Path(holder.name).unlink(missing_ok=True)
             holder.close()
 
     def migration_lock_holder(self, connection: Connection) -> str | None:
@@ -156,6 +152,32 @@ def set_journal_mode(engine: Engine, mode: str) -> None:
         raw.close()
     if kept != mode:
         log.warning("SQLite kept journal mode %s for %s instead of %s.", kept, engine.url, mode)
+
+
+def lock_side_file(path: Path) -> IO[str] | None:
+    """`path` opened (created if missing) and exclusively locked, or None when another process
+    holds it. A lock on a file that its holder removed in the meantime guards nothing, so the
+    lock counts only while `path` still names the locked file."""
+    while True:
+        try:
+            handle = open(path, "a")  # noqa: SIM115 - held open for as long as the lock is
+        except OSError as exc:
+            raise TrackstoreError(
+                f"Cannot use the migration lock file {path} ({exc.strerror}); make its folder "
+                "writable."
+            ) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        try:
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            return handle
+        handle.close()
 
 
 def _set_pragmas(connection: Connection, pragmas: dict[str, str]) -> None:
