@@ -16,6 +16,7 @@ from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from store import models
 from store.output import echo
+from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
@@ -228,37 +229,22 @@ def check(uri: str) -> None:
 
 
 @main.command()
-@click.option("--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP)
+@user_errors
+@server_options
 @click.option(
     "--default-artifact-root",
     default="mlflow-artifacts:/",
     show_default=True,
     help="Where new experiments keep their artifacts.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to use."
-)
-@click.option(
-    "--workers", default=4, show_default=True, type=click.IntRange(min=1), help="Worker processes."
-)
-@click.option("--upgrade", is_flag=True, help="Upgrade the database to head before serving.")
-@user_errors
-def server(
-    backend_store_uri: str,
-    default_artifact_root: str,
-    host: str,
-    port: int,
-    workers: int,
-    upgrade: bool,
-) -> None:
+def server(default_artifact_root: str, flags: ServerFlags) -> None:
     """Serve MLflow's REST API over the database; refuses a database not at head."""
     from store.server import launch
     from store.server.app import Settings
 
-    settings = Settings(backend_store_uri, default_artifact_root)
-    launch.prepare_database(settings, upgrade, progress=echo)
-    launch.serve(settings, host, port, workers)
+    settings = Settings(flags.backend_store_uri, default_artifact_root)
+    warn_ignored(flags, functools.partial(click.echo, err=True))
+    launch.run_server(settings, flags, progress=echo)
 
 
 @main.command()
