@@ -90,6 +90,7 @@ def make_plan(engine: Engine, revision: str = "head", fresh: bool = True) -> Pla
     dialect = dialect_for(engine.dialect.name)
     with engine.connect() as connection:
         current = runner.current_revision(connection)
+        runner.require_known(mask_url(engine.url), current)
         if fresh and target == runner.head_revision() and runner.is_empty(connection):
             return Plan(None, target, True, [])
         pending = _pending(current, target)

@@ -38,7 +38,14 @@ class BackupTool(ABC):
 
 def check_new_file(path: Path) -> None:
     """Refuse a backup path that exists or whose folder cannot be written, before any work."""
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:
+        raise TrackstoreError(
+            f"Cannot look at {path} ({exc.strerror}); choose a path in a folder you may read "
+            "and write."
+        ) from None
+    if exists:
         raise TrackstoreError(
             f"{path} already exists; give a new file name, a backup is never overwritten."
         )

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
@@ -82,6 +83,19 @@ class MySQL(Dialect):
 
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"
+
+    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
+        """Refuse a `charset` PyMySQL does not know; it would fail on connect with no name."""
+        charset = url.query.get("charset")
+        if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+            from pymysql.charset import charset_by_name  # type: ignore[import-untyped,unused-ignore]
+
+            if charset_by_name(charset) is None:
+                raise TrackstoreError(
+                    f"The URI asks for the MySQL character set '{charset}', which PyMySQL does "
+                    "not know; use charset=utf8mb4 or leave the parameter out."
+                )
+        return url
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         ssl = {arg: env[var] for var, arg in SSL_VARIABLES.items() if env.get(var)}
