@@ -4,9 +4,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from compat import Dialect, dialect_for
+from compat.transactions import DatabaseBusy, writing
 
 
 class SqlStore:
@@ -19,6 +21,26 @@ class SqlStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
-        with self._sessions.begin() as session:
+        """A transaction that may write, committed on success and rolled back on any error.
+
+        It begins as a writer (see `compat.transactions`), so that on SQLite it waits for
+        other writers rather than failing when it first writes.
+        """
+        with writing(), self._transaction() as session:
             yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction that only reads; on SQLite it runs beside writers without waiting."""
+        with self._transaction() as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if self.dialect.is_busy_error(exc):
+                raise DatabaseBusy() from None
+            raise

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -79,6 +80,12 @@ class Dialect:
     # it with one join, where keys in place while rows go in work row by row (MySQL's ALTER
     # TABLE copies the table instead): a large fill into a new table goes in before its keys.
     adds_keys_in_bulk: ClassVar[bool] = False
+    # The statement that begins a transaction which is going to write, where the database must
+    # hear it up front (see compat.transactions); None: one BEGIN serves readers and writers.
+    begin_writer_sql: ClassVar[str | None] = None
+    # Words of a driver error meaning other sessions held a lock for longer than this one
+    # waits: a later try may succeed, so it is answered as busy (503), not as a failure.
+    busy_error_texts: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,6 +125,13 @@ class Dialect:
         return any(text in lowered for text in self.permanent_error_texts)
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ()
+
+    def is_busy_error(self, error: BaseException) -> bool:
+        """True when `error` says the database was locked by others (see `busy_error_texts`)."""
+        if not isinstance(error, DBAPIError) or not self.busy_error_texts:
+            return False
+        message = str(error.orig).lower()
+        return any(text in message for text in self.busy_error_texts)
 
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
