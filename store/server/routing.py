@@ -1,5 +1,6 @@
 """MLflow's REST paths bound to handlers: each handler takes the stores and a Message."""
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,13 +73,30 @@ async def read_message(request: Request) -> Message:
 def _decode(body: bytes) -> dict[str, Any]:
     """The JSON object in `body`; older clients send it encoded twice, as a JSON string."""
     try:
-        payload = orjson.loads(body)
+        payload = _loads(body)
         if isinstance(payload, str):
-            payload = orjson.loads(payload)
-    except orjson.JSONDecodeError:
+            payload = _loads(payload)
+    except (ValueError, TypeError, RecursionError):
         raise StoreError(
             "The request body is not valid JSON; send a JSON object with the request's fields."
         ) from None
     if not isinstance(payload, dict):
         raise StoreError("The request body must be a JSON object holding the request's fields.")
     return payload
+
+
+def _loads(data: bytes | str) -> Any:
+    """JSON as MLflow's server reads it, which includes the bare NaN, Infinity and -Infinity
+    that Python's json.dumps (and so requests' `json=`) writes for floats that are not finite.
+
+    orjson refuses those, so only such bodies take the standard library's slower road; what it
+    reads must still be text orjson can write (no lone surrogates), as the database must store it.
+    Raises ValueError (orjson's TypeError, or RecursionError when nested past the standard
+    library's depth) for anything else.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        payload = json.loads(data)
+        orjson.dumps(payload)
+        return payload
