@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from compat import Dialect, dialect_for
 from compat.transactions import DatabaseBusy, writing
+from store.errors import StoreError
 
 
 class SqlStore:
@@ -43,4 +44,10 @@ class SqlStore:
         except DBAPIError as exc:
             if self.dialect.is_busy_error(exc):
                 raise DatabaseBusy() from None
+            if self.dialect.is_misfit_value_error(exc):
+                reason = str(exc.orig).strip().splitlines()[0]
+                raise StoreError(
+                    f"A value does not fit its database column ({reason}); send a shorter text "
+                    "or a smaller number."
+                ) from None
             raise

@@ -44,8 +44,8 @@ def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) ->
 def _asgi(handler: Handler) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
-            message = await read_message(request)
             stores: Stores = request.app.state.stores
+            message = await read_message(request, stores.tracking.dialect.text_holds_nul)
             if stores.run_inline:
                 result = handler(stores, message)
             else:
@@ -58,16 +58,16 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
     return endpoint
 
 
-async def read_message(request: Request) -> Message:
+async def read_message(request: Request, nul_allowed: bool = True) -> Message:
     """The request's fields: the query string of a GET, the JSON body otherwise."""
     if request.method == "GET":
         query = request.query_params
         fields: dict[str, Any] = {key: query.getlist(key) for key in query}
         fields.update(request.path_params)
-        return Message(fields, from_query=True)
+        return Message(fields, from_query=True, nul_allowed=nul_allowed)
     body = await request.body()
     payload = _decode(body) if body.strip() else {}
-    return Message({**payload, **request.path_params})
+    return Message({**payload, **request.path_params}, nul_allowed=nul_allowed)
 
 
 def _decode(body: bytes) -> dict[str, Any]:
