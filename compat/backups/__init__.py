@@ -34,6 +34,7 @@ def backup_database(engine: Engine, path: Path, say: Say | None = None) -> None:
     """Write a backup of `engine`'s database to the new file `path` (nothing left on failure);
     while it runs, `say` gets the bytes written so far (see `compat.progress`)."""
     tool = tool_for(engine)
+    tool.check_client(engine)
     if not tool.local_file:
         with ticking(say, lambda elapsed: f"backup to {path}: running for {duration(elapsed)}"):
             tool.backup(engine, path)
