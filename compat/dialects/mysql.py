@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
@@ -40,6 +41,7 @@ class MySQL(Dialect):
     copy_seconds_per_row = 1.5e-5
     foreign_keys_need_index = True
     small_text = True
+    misfit_value_error_texts = ("data too long for column", "out of range value")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
@@ -82,6 +84,19 @@ class MySQL(Dialect):
 
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"
+
+    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
+        """Refuse a `charset` PyMySQL does not know; it would fail on connect with no name."""
+        charset = url.query.get("charset")
+        if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+            from pymysql.charset import charset_by_name  # type: ignore[import-untyped,unused-ignore]
+
+            if charset_by_name(charset) is None:
+                raise TrackstoreError(
+                    f"The URI asks for the MySQL character set '{charset}', which PyMySQL does "
+                    "not know; use charset=utf8mb4 or leave the parameter out."
+                )
+        return url
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         ssl = {arg: env[var] for var, arg in SSL_VARIABLES.items() if env.get(var)}
