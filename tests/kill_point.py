@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -27,6 +28,7 @@ from migrations import runner
 
 WORK = re.compile(r"^\s*(CREATE|ALTER|DROP|RENAME|INSERT|UPDATE|DELETE|EXEC)\b", re.IGNORECASE)
 VERSION_TABLE = "alembic_version"
+CHECKOUT = Path(__file__).resolve().parent.parent
 # What the killed process prints, as the test waits for it to die.
 KILLING = "kill_point: killing at "
 
@@ -131,7 +133,16 @@ def upgrade_killed_at(
     """Run `trackstore db upgrade URI` from `start`, killed at `point`; its finished process."""
     command = [sys.executable, "-m", "tests.kill_point", start, point.revision]
     command += [str(point.number), str(point.delay), "--", "db", "upgrade", uri]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    # The tests run in a temporary folder: this checkout must be on the path to find tests/.
+    path = os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHONPATH": path},
+    )
 
 
 def start_upgrade(uri: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
