@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -29,6 +30,8 @@ WORK = re.compile(r"^\s*(CREATE|ALTER|DROP|RENAME|INSERT|UPDATE|DELETE|EXEC)\b",
 VERSION_TABLE = "alembic_version"
 # What the killed process prints, as the test waits for it to die.
 KILLING = "kill_point: killing at "
+# `-m tests.kill_point` needs the checkout on the path: the suite runs in a temporary folder.
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,13 @@ def upgrade_killed_at(
     """Run `trackstore db upgrade URI` from `start`, killed at `point`; its finished process."""
     command = [sys.executable, "-m", "tests.kill_point", start, point.revision]
     command += [str(point.number), str(point.delay), "--", "db", "upgrade", uri]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([CHECKOUT, os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
 
 
 def start_upgrade(uri: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
