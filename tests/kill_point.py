@@ -28,9 +28,10 @@ from migrations import runner
 
 WORK = re.compile(r"^\s*(CREATE|ALTER|DROP|RENAME|INSERT|UPDATE|DELETE|EXEC)\b", re.IGNORECASE)
 VERSION_TABLE = "alembic_version"
-CHECKOUT = Path(__file__).resolve().parent.parent
 # What the killed process prints, as the test waits for it to die.
 KILLING = "kill_point: killing at "
+# `-m tests.kill_point` needs the checkout on the path: the suite runs in a temporary folder.
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,12 @@ def upgrade_killed_at(
     """Run `trackstore db upgrade URI` from `start`, killed at `point`; its finished process."""
     command = [sys.executable, "-m", "tests.kill_point", start, point.revision]
     command += [str(point.number), str(point.delay), "--", "db", "upgrade", uri]
-    # The tests run in a temporary folder: this checkout must be on the path to find tests/.
-    path = os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([CHECKOUT, os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "PYTHONPATH": path},
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
 
 

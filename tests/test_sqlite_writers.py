@@ -39,6 +39,7 @@ def engine(database: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{database}")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    sqlite.set_journal_mode(engine, "WAL")
     yield engine
     engine.dispose()
 
@@ -53,6 +54,7 @@ def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 def store(database: Path, short_busy_timeout: None) -> Iterator[TrackingStore]:
     engine = make_engine(f"sqlite:///{database}")
     create_fresh_schema(engine)
+    sqlite.set_journal_mode(engine, "WAL")
     yield TrackingStore(engine, "mlruns")
     engine.dispose()
 
