@@ -5,7 +5,7 @@ several), the upgrade of a database with rows is killed before one of those stat
 plain `trackstore db upgrade` must then reach head, leave the schema `db check` expects and
 hold exactly the rows of a twin that was upgraded without a kill. CI kills at one chosen
 point; TRACKSTORE_KILL_SWEEP=1 (`tox -e kill-sweep`) kills at every statement of every such
-revision.
+revision (and on MySQL also while each statement runs).
 """
 
 import os
@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.engine import URL, make_url
 
 from bench.migration_bench import START, build
-from compat import make_engine
+from compat import dialect_for, make_engine
 from compat.databases import create_database, drop_database
 from migrations import runner
 from migrations.check import check
@@ -34,6 +34,8 @@ from tests.sample_store import table_rows
 SWEEP = os.environ.get("TRACKSTORE_KILL_SWEEP") == "1"
 # In CI: the metrics table rewrite that changes its primary key, killed at its second statement.
 CHOSEN = KillPoint("181f10493468", 2)
+# Seconds after a statement is sent that a mid-statement kill lands.
+MID_STATEMENT = 0.01
 ROWS = {"runs": 12, "params_per_run": 2, "steps": 3}
 
 
@@ -57,11 +59,21 @@ def twin(backend: str) -> Twin:
     return Twin(dict(statements), table_rows(backend))
 
 
-def kill_points(statements: dict[str, int]) -> list[KillPoint]:
-    """Every statement of the revisions that run several, or (in CI) a chosen few."""
+def kill_points(statements: dict[str, int], transactional_ddl: bool) -> list[KillPoint]:
+    """Every statement of the revisions that run several, or (in CI) a chosen one.
+
+    Where DDL is not transactional the sweep also kills while each statement runs: MySQL goes
+    on with a killed client's ALTER, and the rerun must wait for it.
+    """
     several = {revision: n for revision, n in statements.items() if n >= 2}
     if SWEEP:
-        return [KillPoint(r, n) for r, count in several.items() for n in range(1, count + 1)]
+        delays = (0.0,) if transactional_ddl else (0.0, MID_STATEMENT)
+        return [
+            KillPoint(r, n, delay)
+            for r, count in several.items()
+            for n in range(1, count + 1)
+            for delay in delays
+        ]
     return [CHOSEN] if several.get(CHOSEN.revision, 0) >= CHOSEN.number else []
 
 
@@ -81,7 +93,9 @@ def scratch(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 def test_every_kill_point_recovers_on_rerun(backend: str, twin: Twin, tmp_path: Path) -> None:
-    points = kill_points(twin.statements)
+    points = kill_points(
+        twin.statements, dialect_for(make_url(backend).get_backend_name()).transactional_ddl
+    )
     assert points, f"no revision runs several statements here: {twin.statements}"
     failures: list[str] = []
     started = time.perf_counter()
@@ -102,7 +116,10 @@ def kill_and_rerun(uri: str, point: KillPoint, twin: Twin) -> str | None:
     """Why the database did not recover from a kill at `point`; None when it did."""
     build(uri, **ROWS)
     killed = upgrade_killed_at(uri, START, point)
-    if killed.returncode != -signal.SIGKILL or KILLING not in killed.stdout:
+    finished_first = point.delay and killed.returncode == 0
+    if KILLING not in killed.stdout or (
+        killed.returncode != -signal.SIGKILL and not finished_first
+    ):
         return f"the upgrade was not killed there (exit {killed.returncode}): {killed.stderr}"
     rerun = run_trackstore("db", "upgrade", uri)
     if rerun.returncode != 0:

@@ -21,6 +21,8 @@ from compat.errors import TrackstoreError
 
 _REGISTRY: dict[str, type["Dialect"]] = {}
 LOCK_POLL_SECONDS = 0.5
+# How much of the lock holder's running statement a waiter is shown.
+STATEMENT_SHOWN = 80
 
 
 class Dialect:
@@ -214,6 +216,16 @@ def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
 def lock_owner_label() -> str:
     """How this process names itself to the database while it holds the migration lock."""
     return f"trackstore migration on {socket.gethostname()} pid {os.getpid()}"
+
+
+def running(statement: str | None, seconds: float, active: bool) -> str:
+    """What the lock's holder is doing, as its waiter is told: the server goes on with a killed
+    upgrader's statement, and frees the lock only once it ends."""
+    if not statement or not active:
+        return ", idle"
+    first = " ".join(statement.split())
+    shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
+    return f", running `{shown}` for {seconds:.0f} s"
 
 
 def dialect_for(name: str) -> Dialect:

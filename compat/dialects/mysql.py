@@ -11,14 +11,12 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, running
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
 LOCK_NAME_LIMIT = 64
-# How much of the lock holder's running statement a waiter is shown.
-STATEMENT_SHOWN = 80
 
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
@@ -132,17 +130,8 @@ class MySQL(Dialect):
         if row is None:
             return f"MySQL connection {holder} (grant PROCESS to see its host)"
         host, user, seconds, statement = row.tuple()
-        return f"MySQL connection {holder} from {host} (user {user}){running(statement, seconds)}"
-
-
-def running(statement: str | None, seconds: int) -> str:
-    """What a session is doing, as the lock's waiter is told: a killed upgrader's ALTER goes on
-    in the server, and the lock is freed only once it ends."""
-    if not statement:
-        return ", idle"
-    first = " ".join(statement.split())
-    shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
-    return f", running `{shown}` for {seconds} s"
+        doing = running(statement, seconds, active=statement is not None)
+        return f"MySQL connection {holder} from {host} (user {user}){doing}"
 
 
 def migration_lock_name(connection: Connection) -> str:
