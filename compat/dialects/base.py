@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -20,6 +21,8 @@ from compat.errors import TrackstoreError
 
 _REGISTRY: dict[str, type["Dialect"]] = {}
 LOCK_POLL_SECONDS = 0.5
+# How much of the lock holder's running statement a waiter is shown.
+STATEMENT_SHOWN = 80
 
 
 class Dialect:
@@ -79,6 +82,17 @@ class Dialect:
     # it with one join, where keys in place while rows go in work row by row (MySQL's ALTER
     # TABLE copies the table instead): a large fill into a new table goes in before its keys.
     adds_keys_in_bulk: ClassVar[bool] = False
+    # The statement that begins a transaction which is going to write, where the database must
+    # hear it up front (see compat.transactions); None: one BEGIN serves readers and writers.
+    begin_writer_sql: ClassVar[str | None] = None
+    # Words of a driver error meaning other sessions held a lock for longer than this one
+    # waits: a later try may succeed, so it is answered as busy (503), not as a failure.
+    busy_error_texts: ClassVar[tuple[str, ...]] = ()
+    # Words of a driver error meaning a value does not fit its column (too long, out of range):
+    # the client's input, answered 400. SQLite stores any length and never says so.
+    misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
+    # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
+    text_holds_nul: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -87,6 +101,15 @@ class Dialect:
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         """The URL as the driver should receive it (defaults a driver may need)."""
         return url
+
+    def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
+        """Give a database that trackstore created, or whose revision the guard accepted, the
+        lasting settings trackstore serves it with (SQLite's journal mode); never called before
+        the guard has accepted it, so a refused database stays as it was."""
+
+    def check_location(self, url: URL, may_create: bool) -> None:
+        """Refuse, in one sentence, a database the URL names that cannot be one (a file
+        database's path); `may_create` False also refuses one that does not exist yet."""
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         """Extra keyword arguments for `sqlalchemy.create_engine` on this database."""
@@ -118,6 +141,14 @@ class Dialect:
         return any(text in lowered for text in self.permanent_error_texts)
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ()
+
+    def is_busy_error(self, error: BaseException) -> bool:
+        """True when `error` says the database was locked by others (see `busy_error_texts`)."""
+        return _driver_error_says(error, self.busy_error_texts)
+
+    def is_misfit_value_error(self, error: BaseException) -> bool:
+        """True when `error` says a value did not fit its column (`misfit_value_error_texts`)."""
+        return _driver_error_says(error, self.misfit_value_error_texts)
 
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
@@ -174,9 +205,27 @@ class Dialect:
         return None
 
 
+def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
+    """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
+    if not isinstance(error, DBAPIError) or not texts:
+        return False
+    message = str(error.orig).lower()
+    return any(text in message for text in texts)
+
+
 def lock_owner_label() -> str:
     """How this process names itself to the database while it holds the migration lock."""
     return f"trackstore migration on {socket.gethostname()} pid {os.getpid()}"
+
+
+def running(statement: str | None, seconds: float, active: bool) -> str:
+    """What the lock's holder is doing, as its waiter is told: the server goes on with a killed
+    upgrader's statement, and frees the lock only once it ends."""
+    if not statement or not active:
+        return ", idle"
+    first = " ".join(statement.split())
+    shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
+    return f", running `{shown}` for {seconds:.0f} s"
 
 
 def dialect_for(name: str) -> Dialect:

@@ -8,6 +8,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
 PREFERRED_DRIVERS = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
@@ -29,6 +30,7 @@ class MSSQL(Dialect):
     case_sensitive_equality = False
     admin_database = "master"
     defaults_are_constraints = True
+    misfit_value_error_texts = ("would be truncated", "arithmetic overflow")
     # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
     offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")
@@ -37,7 +39,10 @@ class MSSQL(Dialect):
         return column.collate(CASE_SENSITIVE_COLLATION)
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
-        if url.get_driver_name() != "pyodbc" or "odbc_connect" in url.query:
+        if url.get_driver_name() != "pyodbc":
+            return url
+        require_unixodbc()
+        if "odbc_connect" in url.query:
             return url
         query = dict(url.query)
         if "driver" not in query:
@@ -114,6 +119,18 @@ class MSSQL(Dialect):
             f"N'ALTER TABLE {table} DROP CONSTRAINT ' + QUOTENAME(@fk); "
             "EXEC sp_executesql @drop_fk"
         ]
+
+
+def require_unixodbc() -> None:
+    """Refuse in one sentence when pyodbc cannot load, most often for want of unixODBC."""
+    try:
+        import pyodbc  # noqa: F401
+    except ImportError as exc:
+        raise TrackstoreError(
+            f"pyodbc cannot load ({exc}); install unixODBC and a SQL Server ODBC driver (on "
+            "Debian: apt-get install unixodbc tdsodbc, or Microsoft's msodbcsql18), then "
+            "run again."
+        ) from None
 
 
 def installed_driver() -> str:

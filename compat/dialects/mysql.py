@@ -11,7 +11,8 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, running
+from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
@@ -38,6 +39,7 @@ class MySQL(Dialect):
     copy_seconds_per_row = 1.5e-5
     foreign_keys_need_index = True
     small_text = True
+    misfit_value_error_texts = ("data too long for column", "out of range value")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
@@ -81,6 +83,19 @@ class MySQL(Dialect):
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"
 
+    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
+        """Refuse a `charset` PyMySQL does not know; it would fail on connect with no name."""
+        charset = url.query.get("charset")
+        if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+            from pymysql.charset import charset_by_name  # type: ignore[import-untyped,unused-ignore]
+
+            if charset_by_name(charset) is None:
+                raise TrackstoreError(
+                    f"The URI asks for the MySQL character set '{charset}', which PyMySQL does "
+                    "not know; use charset=utf8mb4 or leave the parameter out."
+                )
+        return url
+
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         ssl = {arg: env[var] for var, arg in SSL_VARIABLES.items() if env.get(var)}
         return {"connect_args": ssl} if ssl else {}
@@ -106,13 +121,17 @@ class MySQL(Dialect):
             connection.commit()
             return None
         row = connection.execute(
-            text("SELECT HOST, USER FROM information_schema.PROCESSLIST WHERE ID = :id"),
+            text(
+                "SELECT HOST, USER, TIME, INFO FROM information_schema.PROCESSLIST WHERE ID = :id"
+            ),
             {"id": holder},
         ).first()
         connection.commit()
         if row is None:
             return f"MySQL connection {holder} (grant PROCESS to see its host)"
-        return f"MySQL connection {holder} from {row[0]} (user {row[1]})"
+        host, user, seconds, statement = row.tuple()
+        doing = running(statement, seconds, active=statement is not None)
+        return f"MySQL connection {holder} from {host} (user {user}){doing}"
 
 
 def migration_lock_name(connection: Connection) -> str:

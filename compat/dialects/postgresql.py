@@ -7,7 +7,7 @@ from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect, lock_owner_label
+from compat.dialects.base import Dialect, lock_owner_label, running
 
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
@@ -27,6 +27,8 @@ class PostgreSQL(Dialect):
     adds_keys_in_bulk = True
     stages_rows_by_copy = True
     admin_database = "postgres"
+    text_holds_nul = False
+    misfit_value_error_texts = ("value too long for type", "out of range")
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
         "does not exist",
@@ -83,7 +85,8 @@ class PostgreSQL(Dialect):
     def migration_lock_holder(self, connection: Connection) -> str | None:
         row = connection.execute(
             text(
-                "SELECT a.pid, host(a.client_addr), a.application_name FROM pg_locks l "
+                "SELECT a.pid, host(a.client_addr), a.application_name, a.query, "
+                "a.state = 'active', EXTRACT(EPOCH FROM now() - a.query_start) FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 "
                 "AND l.objid = :key AND l.objsubid = 1 "
@@ -94,6 +97,9 @@ class PostgreSQL(Dialect):
         connection.commit()
         if row is None:
             return None
-        pid, address, application = row
+        pid, address, application, statement, active, seconds = row.tuple()
         where = f"from {address}" if address else "over a local socket"
-        return f"PostgreSQL backend pid {pid} {where} ({application or 'no application name'})"
+        doing = running(statement, float(seconds or 0), bool(active))
+        return (
+            f"PostgreSQL backend pid {pid} {where} ({application or 'no application name'}){doing}"
+        )

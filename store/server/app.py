@@ -1,4 +1,4 @@
-"""The ASGI application: MLflow's REST API, /health and /version.
+"""The ASGI application: MLflow's REST API, /health, /version and the page at /.
 
 Each worker process calls `app_from_environment`, which reads the settings the `trackstore server`
 command left in the environment, so that every worker opens one Engine of its own.
@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from store.artifact_destinations import open_destination
-from store.server import artifacts, experiments, logged_models, registry, runs, traces
+from store.server import artifacts, experiments, landing, logged_models, registry, runs, traces
 from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
 from store.server.routing import AJAX_PREFIX, Endpoint, routes
@@ -32,6 +32,11 @@ class Settings:
     backend_store_uri: str
     artifact_root: str = DEFAULT_ARTIFACT_ROOT
     artifacts: ArtifactServing = field(default_factory=ArtifactServing)
+
+    @property
+    def artifacts_destination(self) -> str | None:
+        """Where the proxy keeps artifacts; None when the server serves none."""
+        return self.artifacts.destination if self.artifacts.serve else None
 
     def to_environment(self) -> dict[str, str]:
         return {
@@ -69,7 +74,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
         chosen = []
     return Starlette(
         routes=[
-            *_service_routes(),
+            *_service_routes(settings),
             *routes(chosen),
             *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
             *artifacts.routes(settings.artifacts),
@@ -90,7 +95,7 @@ def app_from_environment() -> Starlette:
     )
 
 
-def _service_routes() -> list[BaseRoute]:
+def _service_routes(settings: Settings) -> list[BaseRoute]:
     version = importlib.metadata.version("trackstore")
 
     async def health(request: Request) -> Response:
@@ -99,7 +104,11 @@ def _service_routes() -> list[BaseRoute]:
     async def version_text(request: Request) -> Response:
         return PlainTextResponse(version)
 
-    return [Route("/health", health), Route("/version", version_text)]
+    return [
+        Route("/health", health),
+        Route("/version", version_text),
+        landing.route(settings.backend_store_uri, settings.artifacts_destination, version),
+    ]
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

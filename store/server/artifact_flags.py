@@ -63,10 +63,6 @@ def resolve_destination(uri: str) -> str:
 
 def artifact_options(func: F) -> F:
     """The three options; place it right below the command's decorator."""
-    for param in getattr(func, "__click_params__", []):
-        if param.name == "backend_store_uri":
-            # --artifacts-only needs no database; the wrapper requires one otherwise.
-            param.required = False
 
     @functools.wraps(func)
     def wrapper(
@@ -77,7 +73,7 @@ def artifact_options(func: F) -> F:
         **kw: Any,
     ) -> Any:
         context = click.get_current_context()
-        _settle_backend(context, kw, artifacts_only)
+        _refuse_backend(context, artifacts_only)
         if context.get_parameter_source("default_artifact_root") == ParameterSource.DEFAULT:
             if not serve_artifacts:
                 raise click.UsageError(
@@ -122,17 +118,15 @@ def artifact_options(func: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
-def _settle_backend(context: click.Context, kw: dict[str, Any], artifacts_only: bool) -> None:
-    given = kw.get("backend_store_uri")
-    if artifacts_only:
-        if context.get_parameter_source("backend_store_uri") == ParameterSource.COMMANDLINE:
-            raise click.UsageError(
-                "A server in --artifacts-only mode serves no database; drop --backend-store-uri "
-                "or --artifacts-only."
-            )
-        kw["backend_store_uri"] = ""
-    elif not given:
-        raise click.MissingParameter(param_hint="'--backend-store-uri'", param_type="option")
+def _refuse_backend(context: click.Context, artifacts_only: bool) -> None:
+    """A server of artifacts only serves no database, so naming one is a mistake, as MLflow
+    says; MLFLOW_TRACKING_URI in the environment is not."""
+    given = context.get_parameter_source("backend_store_uri") == ParameterSource.COMMANDLINE
+    if artifacts_only and given:
+        raise click.UsageError(
+            "A server in --artifacts-only mode serves no database; drop --backend-store-uri "
+            "or --artifacts-only."
+        )
 
 
 def gc_artifacts_option(func: F) -> F:
