@@ -4,7 +4,11 @@ Both servers run on loopback over a new SQLite database each, with the same work
 sequential MlflowClient drives log-batch (100 metrics a call) and get-run against both, in
 alternating rounds so that a busy host slows both alike, and the benchmark prints requests per
 second, the ratio, and the cold start (process start to a healthy /health on a database that
-did not exist). Run it where MLflow 3.1.4 is installed:
+did not exist). Then the same client uploads (log_artifact) and downloads (download_artifacts)
+one file of --artifact-mib MiB through each server's artifact proxy to a local folder, in
+alternating rounds, and the benchmark prints MiB/s, the ratio and the peak RSS of the server's
+processes (the largest VmHWM among the server and its workers). Run it where MLflow 3.1.4 is
+installed:
 `tox -e bench -- server_bench` or `/opt/mlflow-ref/bin/python -m bench server_bench`.
 """
 
@@ -32,6 +36,8 @@ def main() -> None:
     parser.add_argument("--gets", type=int, default=1000, help="get-run calls per server")
     parser.add_argument("--rounds", type=int, default=10, help="alternations between servers")
     parser.add_argument("--cold-starts", type=int, default=5)
+    parser.add_argument("--artifact-mib", type=int, default=100, help="size of the file moved")
+    parser.add_argument("--artifact-rounds", type=int, default=3)
     args = parser.parse_args()
     # Servers start as deployed, from byte-compiled modules, not by compiling sources each time.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -41,8 +47,9 @@ def main() -> None:
             name: cold_starts(root, name, command, args.workers, args.cold_starts)
             for name, command in SERVERS.items()
         }
-        with running(root, args.workers) as urls:
-            rates = measure(urls, args)
+        with running(root, args.workers) as servers:
+            rates = measure({name: server.url for name, server in servers.items()}, args)
+            moved = measure_artifacts(servers, root, args.artifact_mib, args.artifact_rounds)
     print(f"workers {args.workers}, SQLite, one sequential MlflowClient, {args.rounds} rounds")
     ours, theirs = rates["trackstore"], rates["mlflow 3.1.4"]
     for call in ("log-batch", "get-run"):
@@ -55,6 +62,17 @@ def main() -> None:
             f"cold start to healthy /health, {name}: median {statistics.median(times):.2f} s, "
             f"max {max(times):.2f} s over {len(times)}"
         )
+    print(f"a {args.artifact_mib} MiB file, best of {args.artifact_rounds} rounds, local folder")
+    ours, theirs = moved["trackstore"], moved["mlflow 3.1.4"]
+    for way in ("upload", "download"):
+        print(
+            f"{way:10} trackstore {ours[way]:7.1f} MiB/s  mlflow 3.1.4 {theirs[way]:7.1f} "
+            f"MiB/s  ratio {ours[way] / theirs[way]:.2f}x"
+        )
+    print(
+        f"peak RSS of the server processes: trackstore {ours['peak rss']:.0f} MiB, "
+        f"mlflow 3.1.4 {theirs['peak rss']:.0f} MiB"
+    )
 
 
 def cold_starts(root: Path, name: str, command: Command, workers: int, count: int) -> list[float]:
@@ -68,20 +86,84 @@ def cold_starts(root: Path, name: str, command: Command, workers: int, count: in
 
 
 @contextmanager
-def running(root: Path, workers: int) -> Iterator[dict[str, str]]:
+def running(root: Path, workers: int) -> Iterator[dict[str, LiveServer]]:
     with ExitStack() as stack:
-        urls = {}
+        servers = {}
         for name, command in SERVERS.items():
             server = launch(root, name, command, workers)
             stack.callback(server.stop)
-            urls[name] = server.url
-        yield urls
+            servers[name] = server
+        yield servers
 
 
 def launch(root: Path, name: str, command: Command, workers: int) -> LiveServer:
     port = free_port()
-    uri = f"sqlite:///{root / (name.replace(' ', '-') + '.db')}"
-    return start(command(uri, port, workers), port, root / f"{name}.log", timeout=120)
+    stem = name.replace(" ", "-")
+    uri = f"sqlite:///{root / (stem + '.db')}"
+    destination = ["--artifacts-destination", str(root / f"{stem}-artifacts")]
+    return start(command(uri, port, workers) + destination, port, root / f"{name}.log", timeout=120)
+
+
+def measure_artifacts(
+    servers: dict[str, LiveServer], root: Path, mib: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Best MiB/s up and down on each server, taking turns, and each server's peak RSS."""
+    source = root / "payload.bin"
+    with source.open("wb") as sink:
+        block = os.urandom(1024 * 1024)
+        for _ in range(mib):
+            sink.write(block)
+    best = {name: {"upload": 0.0, "download": 0.0} for name in servers}
+    for attempt in range(rounds):
+        for name, server in servers.items():
+            target = root / f"down-{name.replace(' ', '-')}-{attempt}"
+            up, down = move_once(server.url, source, target)
+            best[name]["upload"] = max(best[name]["upload"], mib / up)
+            best[name]["download"] = max(best[name]["download"], mib / down)
+    return {
+        name: {**best[name], "peak rss": peak_rss_mib(server.process.pid)}
+        for name, server in servers.items()
+    }
+
+
+def move_once(url: str, source: Path, target: Path) -> tuple[float, float]:
+    """Seconds to upload `source` to a new run and to download it again into `target`."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    # The client resolves mlflow-artifacts:/ locations against the global tracking URI.
+    mlflow.set_tracking_uri(url)
+    client = MlflowClient(tracking_uri=url)
+    run_id = client.create_run(client.create_experiment(f"files-{time.time_ns()}")).info.run_id
+    started = time.perf_counter()
+    client.log_artifact(run_id, str(source))
+    uploaded = time.perf_counter()
+    target.mkdir()
+    client.download_artifacts(run_id, source.name, str(target))
+    downloaded = time.perf_counter()
+    copy = target / source.name
+    if copy.stat().st_size != source.stat().st_size:
+        raise RuntimeError(f"{url} returned a file of the wrong size")
+    copy.unlink()
+    return uploaded - started, downloaded - uploaded
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The largest peak resident size (VmHWM) among `pid` and every process below it."""
+    peaks = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        status = Path(f"/proc/{current}/status")
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if not status.exists():
+            continue
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+        if children.exists():
+            pending += [int(child) for child in children.read_text().split()]
+    return max(peaks)
 
 
 def measure(urls: dict[str, str], args: argparse.Namespace) -> dict[str, dict[str, float]]:

@@ -18,6 +18,7 @@ from migrations.rehearse import rehearse as rehearse_backup
 from migrations.rehearse import write_junit
 from store import models
 from store.output import echo
+from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -254,6 +255,7 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
 
 
 @main.command()
+@artifact_options
 @user_errors
 @server_options
 @click.option(
@@ -262,12 +264,12 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     show_default=True,
     help="Where new experiments keep their artifacts.",
 )
-def server(default_artifact_root: str, flags: ServerFlags) -> None:
+def server(default_artifact_root: str, flags: ServerFlags, artifacts: ArtifactServing) -> None:
     """Serve MLflow's REST API over the database; refuses a database not at head."""
     from store.server import launch
     from store.server.app import Settings
 
-    settings = Settings(flags.backend_store_uri, default_artifact_root)
+    settings = Settings(flags.backend_store_uri, default_artifact_root, artifacts)
     warn_ignored(flags, functools.partial(click.echo, err=True))
     launch.run_server(settings, flags, progress=echo)
 
@@ -287,15 +289,22 @@ def server(default_artifact_root: str, flags: ServerFlags) -> None:
     metavar="IDS",
     help="Comma-separated deleted experiments to remove with all their runs (default: all).",
 )
+@gc_artifacts_option
 @user_errors
 def gc(
-    backend_store_uri: str, older_than: str | None, run_ids: str | None, experiment_ids: str | None
+    backend_store_uri: str,
+    older_than: str | None,
+    run_ids: str | None,
+    experiment_ids: str | None,
+    artifacts_destination: str,
 ) -> None:
     """Permanently remove deleted runs and experiments with all their rows, as `mlflow gc`.
 
-    Refuses, removing nothing, when a given run or experiment is not deleted. Artifacts are
-    not touched.
+    Refuses, removing nothing, when a given run or experiment is not deleted. The removed runs'
+    artifacts go too: under --artifacts-destination for mlflow-artifacts:/ locations, or at
+    their own file:// or s3:// location.
     """
+    from store.artifact_destinations.removal import ArtifactRemoval
     from store.gc import GarbageCollector
     from store.guard import ensure_servable
 
@@ -303,11 +312,8 @@ def gc(
     ensure_servable(engine, create_if_empty=False)
     collector = GarbageCollector(engine)
     chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))
-    collector.collect(chosen, echo)
-    click.echo(
-        f"Removed {len(chosen.run_ids)} run(s) outside the experiments and "
-        f"{len(chosen.experiment_ids)} experiment(s)."
-    )
+    removed = collector.collect(chosen, echo, ArtifactRemoval(artifacts_destination))
+    click.echo(removed.sentence())
 
 
 def _id_list(ids: str | None) -> list[str]:

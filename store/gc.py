@@ -4,18 +4,22 @@ What goes follows MLflow 3.1.4's `gc`: the deleted runs (the given ones, else ev
 run old enough) and the deleted experiments (the given ones, else every deleted experiment old
 enough). A run goes with its tags, params, metrics, latest metrics, inputs and input tags and
 the logged-model metrics it recorded; an experiment goes with all its runs, its tags, datasets,
-logged models and traces. Nothing else is touched. Every id is checked before anything is
-removed; then rows go a batch of runs per transaction, one experiment per transaction.
+logged models and traces. Every id is checked before anything is removed; then rows go a batch
+of runs per transaction, one experiment per transaction.
+
+A run's artifacts go just before its rows, through `remove_artifacts` (given its artifact URI),
+so that a collection stopped part-way leaves the run deleted and the next one finishes it.
 """
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
+from store.artifact_destinations.base import FileTotals
 from store.base import SqlStore
 from store.entities import DELETED
 from store.errors import StoreError, not_found
@@ -69,6 +73,35 @@ class Plan:
     experiment_ids: list[int]
 
 
+@dataclass
+class Removed:
+    """What a collection removed: runs (in and outside the experiments), experiments, and the
+    artifact files of those runs with their bytes."""
+
+    runs: int = 0
+    experiments: int = 0
+    artifacts: FileTotals = field(default_factory=FileTotals)
+
+    def sentence(self) -> str:
+        said = f"Removed {_count(self.runs, 'run')} and {_count(self.experiments, 'experiment')}"
+        if self.artifacts.files:
+            mib = self.artifacts.size / (1024 * 1024)
+            said += (
+                f" permanently, and {_count(self.artifacts.files, 'artifact file')} "
+                f"({mib:.1f} MiB)."
+            )
+        else:
+            said += " permanently; no artifact files were found to remove."
+        return said
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+ArtifactRemover = Callable[[str], FileTotals]
+
+
 class GarbageCollector(SqlStore):
     def plan(
         self,
@@ -94,22 +127,42 @@ class GarbageCollector(SqlStore):
             inside = set(_runs_of(session, experiment_numbers))
         return Plan([r for r in chosen_runs if r not in inside], experiment_numbers)
 
-    def collect(self, plan: Plan, report: Callable[[str], None]) -> None:
+    def collect(
+        self,
+        plan: Plan,
+        report: Callable[[str], None],
+        remove_artifacts: ArtifactRemover | None = None,
+    ) -> Removed:
         """Remove what `plan` names, saying what went as it goes."""
-        self._remove_runs(plan.run_ids, report)
+        removed = Removed()
+        self._remove_runs(plan.run_ids, report, remove_artifacts, removed)
         for number in plan.experiment_ids:
             with self.session() as session:
                 run_ids = _runs_of(session, [number])
-            self._remove_runs(run_ids, report)
+            self._remove_runs(run_ids, report, remove_artifacts, removed)
             with self.session() as session:
                 _delete_experiment_rows(session, number)
+            removed.experiments += 1
             report(f"Experiment with ID {number} has been permanently deleted.")
+        return removed
 
-    def _remove_runs(self, run_ids: Sequence[str], report: Callable[[str], None]) -> None:
+    def _remove_runs(
+        self,
+        run_ids: Sequence[str],
+        report: Callable[[str], None],
+        remove_artifacts: ArtifactRemover | None,
+        removed: Removed,
+    ) -> None:
         for start in range(0, len(run_ids), RUNS_PER_BATCH):
             batch = run_ids[start : start + RUNS_PER_BATCH]
+            if remove_artifacts is not None:
+                with self.session() as session:
+                    uris = _artifact_uris(session, batch)
+                for uri in uris:
+                    removed.artifacts += remove_artifacts(uri)
             with self.session() as session:
                 _delete_run_rows(session, batch)
+            removed.runs += len(batch)
             for run_id in batch:
                 report(f"Run with ID {run_id} has been permanently deleted.")
 
@@ -192,6 +245,14 @@ def _runs_of(session: Session, experiment_numbers: Sequence[int]) -> list[str]:
         stmt = select(runs.c.run_uuid).where(runs.c.experiment_id.in_(part))
         found += session.execute(stmt.order_by(runs.c.run_uuid)).scalars()
     return found
+
+
+def _artifact_uris(session: Session, run_ids: Sequence[str]) -> list[str]:
+    stmt = select(runs.c.artifact_uri).where(
+        runs.c.run_uuid.in_(list(run_ids)), runs.c.artifact_uri.is_not(None)
+    )
+    found: list[str] = list(session.execute(stmt).scalars())
+    return [uri for uri in found if uri]
 
 
 def _delete_run_rows(session: Session, run_ids: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from store.server.app import Settings, create_app
+from store.server.artifact_flags import ArtifactServing
 from store.server.landing import MLFLOW_RELEASE, shown_uri
 from store.server.launch import prepare_database
 from tests.live_server import LiveServer, free_port, start, trackstore_command
@@ -66,7 +67,10 @@ def served_uri(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 def server(served_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     port = free_port()
     log = tmp_path_factory.mktemp("landing-log") / "server.log"
-    command = trackstore_command(served_uri, port, 1, ["--upgrade"])
+    # Without the artifact proxy (on by default), so that the page says none is served.
+    root = tmp_path_factory.mktemp("landing-artifacts").as_uri()
+    extra = ["--upgrade", "--no-serve-artifacts", "--default-artifact-root", root]
+    command = trackstore_command(served_uri, port, 1, extra)
     live = start(command, port, log, timeout=120)
     yield live
     live.stop()
@@ -130,7 +134,7 @@ def test_command_opens_mlflow_ui_on_the_same_database(server: LiveServer, served
 
 def test_destination_is_shown_escaped_and_in_the_command(backend: str, tmp_path: Path) -> None:
     destination = str(tmp_path / MARKUP)
-    settings = Settings(backend, artifacts_destination=destination)
+    settings = Settings(backend, artifacts=ArtifactServing(destination=destination))
     prepare_database(settings, upgrade=True, progress=print)
     with TestClient(create_app(settings)) as client:
         html = client.get("/").text

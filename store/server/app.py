@@ -8,14 +8,16 @@ import importlib.metadata
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from store.server import experiments, landing, logged_models, registry, runs, traces
+from store.artifact_destinations import open_destination
+from store.server import artifacts, experiments, landing, logged_models, registry, runs, traces
+from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
 from store.server.routing import AJAX_PREFIX, Endpoint, routes
 from store.server.stores import open_stores
@@ -23,21 +25,24 @@ from store.server.stores import open_stores
 URI_VARIABLE = "TRACKSTORE_SERVER_BACKEND_STORE_URI"
 ARTIFACT_ROOT_VARIABLE = "TRACKSTORE_SERVER_ARTIFACT_ROOT"
 DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
-ARTIFACTS_DESTINATION_VARIABLE = "TRACKSTORE_SERVER_ARTIFACTS_DESTINATION"
 
 
 @dataclass(frozen=True)
 class Settings:
     backend_store_uri: str
     artifact_root: str = DEFAULT_ARTIFACT_ROOT
-    # Where the server keeps the artifacts it serves; None when it serves none.
-    artifacts_destination: str | None = None
+    artifacts: ArtifactServing = field(default_factory=ArtifactServing)
+
+    @property
+    def artifacts_destination(self) -> str | None:
+        """Where the proxy keeps artifacts; None when the server serves none."""
+        return self.artifacts.destination if self.artifacts.serve else None
 
     def to_environment(self) -> dict[str, str]:
         return {
             URI_VARIABLE: self.backend_store_uri,
             ARTIFACT_ROOT_VARIABLE: self.artifact_root,
-            ARTIFACTS_DESTINATION_VARIABLE: self.artifacts_destination or "",
+            **self.artifacts.to_environment(),
         }
 
 
@@ -52,6 +57,12 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.serving = settings.artifacts
+        if settings.artifacts.serve:
+            app.state.destination = open_destination(settings.artifacts.destination)
+        if settings.artifacts.only:
+            yield
+            return
         app.state.stores = open_stores(settings.backend_store_uri, settings.artifact_root)
         try:
             yield
@@ -59,11 +70,14 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
             app.state.stores.close()
 
     chosen = all_endpoints() if endpoints is None else endpoints
+    if settings.artifacts.only:
+        chosen = []
     return Starlette(
         routes=[
             *_service_routes(settings),
             *routes(chosen),
-            *routes(runs.AJAX_ENDPOINTS, prefixes=[AJAX_PREFIX]),
+            *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
+            *artifacts.routes(settings.artifacts),
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
@@ -76,7 +90,7 @@ def app_from_environment() -> Starlette:
         Settings(
             backend_store_uri=os.environ[URI_VARIABLE],
             artifact_root=os.environ.get(ARTIFACT_ROOT_VARIABLE, DEFAULT_ARTIFACT_ROOT),
-            artifacts_destination=os.environ.get(ARTIFACTS_DESTINATION_VARIABLE) or None,
+            artifacts=ArtifactServing.from_environment(),
         )
     )
 

@@ -73,8 +73,10 @@ def prepare_database(
     the Default experiment if none exists.
 
     The guard raises TrackstoreError when the schema will not do; an empty SQLite database is
-    created at head, as MLflow's server does.
+    created at head, as MLflow's server does. A server of artifacts only has no database.
     """
+    if settings.artifacts.only:
+        return
     engine = make_engine(settings.backend_store_uri)
     backup_to = flags.backup_to if flags is not None else None
     try:
