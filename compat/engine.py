@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from compat.dialects import Dialect, dialect_for
 from compat.errors import TrackstoreError
+from compat.settings import seconds_setting
 from compat.urls import mask_text, mask_url, parse_url
 
 log = logging.getLogger(__name__)
@@ -28,17 +29,24 @@ _INT_POOL_OPTIONS = {
 
 
 def make_engine(
-    uri: str | URL, env: Mapping[str, str] | None = None, wait_seconds: float | None = None
+    uri: str | URL,
+    env: Mapping[str, str] | None = None,
+    wait_seconds: float | None = None,
+    create: bool = True,
 ) -> Engine:
     """An Engine for `uri` that has answered once, retrying while the server is starting.
 
     `env` defaults to the process environment; `wait_seconds` to TRACKSTORE_DB_WAIT_SECONDS
-    (10 s). Raises TrackstoreError, with the password masked, when the database never answers.
+    (10 s). `create` False refuses a file database that does not exist yet instead of
+    creating it (read-only commands). Raises TrackstoreError, with the password masked, when
+    the database cannot be one or never answers.
     """
     env = os.environ if env is None else env
-    engine = build_engine(uri, env)
     if wait_seconds is None:
-        wait_seconds = float(env.get(WAIT_VARIABLE, DEFAULT_WAIT_SECONDS))
+        wait_seconds = seconds_setting(WAIT_VARIABLE, env, DEFAULT_WAIT_SECONDS)
+    url = parse_url(uri) if isinstance(uri, str) else uri
+    dialect_for(url.get_backend_name()).check_location(url, create)
+    engine = build_engine(url, env)
     wait_until_answering(engine, wait_seconds)
     return engine
 

@@ -35,11 +35,7 @@ def check(engine: Engine, fresh: runner.FreshCreate | None = None) -> CheckResul
             else f"{where} has tables but records no revision (alembic_version is missing or "
             "empty), so there is nothing to check against; restore it from a backup."
         )
-    if not runner.known_revision(revision):
-        raise TrackstoreError(
-            f"{where} records revision '{revision}', which this trackstore does not know; "
-            "check it with the trackstore version that upgraded it."
-        )
+    runner.require_known(where, revision)
     with scratch_database(engine.url) as scratch_url:
         scratch = make_engine(scratch_url)
         try:

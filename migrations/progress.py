@@ -16,11 +16,15 @@ def on_version_apply(progress: Progress | None) -> Callable[..., None]:
     def report(*, step: Any, **_: Any) -> None:
         now = time.perf_counter()
         if progress is not None:
-            direction = "upgraded to" if step.is_upgrade else "downgraded from"
-            revision = step.up_revision_id if step.is_upgrade else step.down_revision_ids
-            progress(
-                f"{direction} {_one(revision)} ({step.up_revision.doc}) in {now - started[0]:.2f} s"
-            )
+            seconds = f"in {now - started[0]:.2f} s"
+            if step.is_upgrade:
+                progress(f"upgraded to {step.up_revision_id} ({step.up_revision.doc}) {seconds}")
+            else:
+                below = _one(step.down_revision_ids)
+                progress(
+                    f"undid {step.up_revision_id} ({step.up_revision.doc}), now at {below} "
+                    f"{seconds}"
+                )
         started[0] = now
 
     return report

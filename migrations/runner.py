@@ -6,6 +6,7 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 
 import functools
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
@@ -24,6 +26,8 @@ from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
+# The MLflow release whose head revision is this chain's head.
+HEAD_RELEASE = "MLflow 3.1.4"
 
 FreshCreate = Callable[[Connection], None]
 
@@ -54,10 +58,36 @@ def history() -> list[Script]:
 
 
 def known_revision(revision: str) -> bool:
+    """True for the full id of a revision in the chain (not a prefix, not a symbol)."""
     try:
-        return script_directory().get_revision(revision) is not None
-    except CommandError:
+        script = script_directory().get_revision(revision)
+    except (CommandError, RevisionError):
         return False
+    return script is not None and script.revision == revision
+
+
+def unknown_revision(where: str, revision: str) -> TrackstoreError:
+    """The refusal for a database at a revision this chain does not hold."""
+    return TrackstoreError(
+        f"{where} is at revision {revision}, which this trackstore does not know: it was likely "
+        f"written by a newer MLflow (this trackstore knows revisions up to {head_revision()}, "
+        f"{HEAD_RELEASE}); keep using that MLflow with it, or restore a backup taken at a "
+        "revision this trackstore knows."
+    )
+
+
+def require_known(where: str, revision: str | None) -> None:
+    """Refuse a recorded `revision` that is not in the chain (None, nothing recorded, passes)."""
+    if revision is not None and not known_revision(revision):
+        raise unknown_revision(where, revision)
+
+
+def _position(revision: str | None) -> int:
+    """Where `revision` stands in the chain: -1 for base (or nothing), 0 for the first one."""
+    if revision in (None, "base"):
+        return -1
+    order = [script.revision for script in history()]
+    return order.index(_revision_id(str(revision)))
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -85,9 +115,13 @@ def upgrade(
     does nothing. `before_change` (a backup) runs there too, only when existing data changes.
     """
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         empty, current = is_empty(connection), current_revision(connection)
+        where = mask_url(engine.url)
+        require_known(where, current)
+        if current is None and not empty:
+            _refuse_foreign_tables(connection, where)
         connection.commit()
         if empty and fresh is not None and target in ("head", head_revision()):
             _create_fresh(connection, fresh, progress)
@@ -95,9 +129,15 @@ def upgrade(
         if current is not None and current == _revision_id(target):
             _say(progress, f"the database is already at {current}; nothing to do")
             return
+        if _position(target) < _position(current):
+            raise TrackstoreError(
+                f"{where} is at revision {current}, above {_revision_id(target)}; `db upgrade` "
+                f"only goes up, so run `trackstore db downgrade {where} {target}` to go down."
+            )
         if empty:
             with connection.begin():
                 base_schema.metadata.create_all(connection)
+            _keep_settings(engine)
         elif before_change is not None:
             before_change()
         _run(connection, "upgrade", target, progress)
@@ -108,10 +148,45 @@ def downgrade(
 ) -> None:
     """Bring the database down to `revision` under the migration lock (refusing lossy steps)."""
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
+        current = current_revision(connection)
+        connection.commit()
+        _check_downgrade(mask_url(engine.url), current, target)
+        if current == _revision_id(target):
+            _say(progress, f"the database is already at {current}; nothing to do")
+            return
         lossy.preflight(connection, script_directory(), target)
         _run(connection, "downgrade", target, progress)
+
+
+def _check_downgrade(where: str, current: str | None, target: str) -> None:
+    """Refuse a downgrade from an unknown or missing revision, or to one above `current`."""
+    require_known(where, current)
+    if current is None:
+        raise TrackstoreError(
+            f"{where} records no revision, so there is nothing to downgrade; check the URI "
+            "with `trackstore db current`."
+        )
+    if _position(target) > _position(current):
+        raise TrackstoreError(
+            f"{where} is at revision {current}, below {_revision_id(target)}; `db downgrade` "
+            f"only goes down, so run `trackstore db upgrade {where} --revision {target}` to go up."
+        )
+
+
+def _refuse_foreign_tables(connection: Connection, where: str) -> None:
+    """Refuse a database with tables that records no revision and lacks MLflow's base tables:
+    the chain would fail part-way on it (it most likely belongs to another application)."""
+    present = set(inspect(connection).get_table_names())
+    missing = sorted(set(base_schema.metadata.tables) - present)
+    if missing:
+        shown = ", ".join(sorted(present)[:5]) + (", ..." if len(present) > 5 else "")
+        raise TrackstoreError(
+            f"{where} holds tables ({shown}) but not MLflow's {', '.join(missing)} and records "
+            "no revision, so it is not an MLflow database; give the URI of an MLflow database "
+            "or of an empty one."
+        )
 
 
 def stamp(
@@ -124,7 +199,7 @@ def stamp(
     record without the tables would make every later upgrade fail.
     """
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         if is_empty(connection):
             raise TrackstoreError(
                 f"{mask_url(engine.url)} is empty, so there is nothing to stamp; "
@@ -157,8 +232,14 @@ def _create_fresh(connection: Connection, fresh: FreshCreate, progress: Progress
     with connection.begin():
         fresh(connection)
         MigrationContext.configure(connection).stamp(script_directory(), "head")
+    _keep_settings(connection.engine)
     if progress is not None:
         progress(f"created the schema at {head_revision()}")
+
+
+def _keep_settings(engine: Engine) -> None:
+    """A database this run created gets the settings trackstore serves databases with."""
+    dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
 
 
 def _run(connection: Connection, verb: str, target: str, progress: Progress | None) -> None:

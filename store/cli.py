@@ -11,10 +11,14 @@ from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner
+from migrations import backups, plan, runner, verify
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
+from migrations.rehearse import rehearse as rehearse_backup
+from migrations.rehearse import write_junit
 from store import models
+from store.output import echo
+from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
 F = TypeVar("F", bound=Callable[..., Any])
 URI_HELP = "Database URI; defaults to MLFLOW_TRACKING_URI."
@@ -46,10 +50,6 @@ def user_errors(func: F) -> F:
 
 def uri_argument(func: F) -> F:
     return click.argument("uri", envvar="MLFLOW_TRACKING_URI")(func)
-
-
-def echo(line: str) -> None:
-    click.echo(line)
 
 
 @click.group()
@@ -111,7 +111,7 @@ def upgrade(
     if sql:
         if dry_run or backup_to is not None:
             raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
-        click.echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), nl=False)
+        echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), newline=False)
         return
     if dialect is not None or start is not None:
         raise TrackstoreError("--dialect and --from only apply to --sql; add --sql or drop them.")
@@ -119,10 +119,10 @@ def upgrade(
         raise TrackstoreError(
             "No database given; pass its URI, set MLFLOW_TRACKING_URI, or use --sql --dialect."
         )
-    engine = make_engine(uri)
+    engine = make_engine(uri, create=not dry_run)
     if dry_run:
         for line in plan.render(plan.make_plan(engine, revision), engine):
-            click.echo(line)
+            echo(line)
         return
     runner.upgrade(
         engine,
@@ -134,6 +134,7 @@ def upgrade(
         if backup_to is None
         else functools.partial(backups.take_backup, engine, backup_to, echo),
     )
+    verify.verify(engine, models.metadata, progress=echo)
 
 
 def offline_dialect(uri: str | None, dialect: str | None) -> str:
@@ -155,7 +156,9 @@ def offline_dialect(uri: str | None, dialect: str | None) -> str:
 @user_errors
 def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
     """Downgrade the database at URI to REVISION."""
-    runner.downgrade(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
+    runner.downgrade(
+        make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout
+    )
 
 
 @db.command()
@@ -168,7 +171,7 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 
     Only for a database whose schema you have checked is at REVISION but records none.
     """
-    runner.stamp(make_engine(uri), revision, progress=echo, lock_wait=lock_timeout)
+    runner.stamp(make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout)
 
 
 @db.command()
@@ -176,8 +179,8 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 @user_errors
 def current(uri: str) -> None:
     """Print the revision the database at URI is at."""
-    with make_engine(uri).connect() as connection:
-        click.echo(runner.current_revision(connection) or "none (no revision recorded)")
+    with make_engine(uri, create=False).connect() as connection:
+        echo(runner.current_revision(connection) or "none (no revision recorded)")
 
 
 @db.command()
@@ -186,7 +189,7 @@ def history() -> None:
     head = runner.head_revision()
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
-        click.echo(f"{script.revision}  {script.doc}{marker}")
+        echo(f"{script.revision}  {script.doc}{marker}")
 
 
 @db.command()
@@ -197,7 +200,7 @@ def history() -> None:
 @user_errors
 def backup(uri: str, path: Path) -> None:
     """Back up the whole database at URI to a new file, in the database's own format."""
-    backups.take_backup(make_engine(uri), path, echo)
+    backups.take_backup(make_engine(uri, create=False), path, echo)
 
 
 @db.command()
@@ -216,50 +219,57 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 @user_errors
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
-    result = schema_check.check(make_engine(uri), fresh=models.create_all)
+    result = schema_check.check(make_engine(uri, create=False), fresh=models.create_all)
     for difference in result.differences:
-        click.echo(difference)
+        echo(difference)
     if result.differences:
         raise TrackstoreError(
             f"The schema differs from revision {result.revision} in "
             f"{len(result.differences)} places, listed above; repair them or restore the "
             "backup taken before the change."
         )
-    click.echo(f"the schema matches revision {result.revision}")
+    echo(f"the schema matches revision {result.revision}")
+
+
+@db.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(path_type=Path))
+@click.option("--scratch", required=True, help="URI of an empty database to rehearse on.")
+@click.option(
+    "--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report to this file."
+)
+@user_errors
+def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
+    """Restore BACKUP into the scratch database, upgrade it with timings, verify, try the way
+    back down, and report one JUnit test case per revision."""
+    result = rehearse_backup(backup_path, make_engine(scratch), models.metadata, echo)
+    if junit is not None:
+        write_junit(result, junit, f"trackstore rehearse {backup_path.name}")
+        click.echo(f"wrote the JUnit report to {junit}")
+    if result.failures:
+        raise TrackstoreError(
+            f"The rehearsal of {backup_path} failed in {result.failures} of "
+            f"{len(result.cases)} cases, listed above; fix them before upgrading production."
+        )
+    click.echo(f"the rehearsal of {backup_path} passed: {len(result.cases)} cases")
 
 
 @main.command()
-@click.option("--backend-store-uri", envvar="MLFLOW_TRACKING_URI", required=True, help=URI_HELP)
+@user_errors
+@server_options
 @click.option(
     "--default-artifact-root",
     default="mlflow-artifacts:/",
     show_default=True,
     help="Where new experiments keep their artifacts.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to use."
-)
-@click.option(
-    "--workers", default=4, show_default=True, type=click.IntRange(min=1), help="Worker processes."
-)
-@click.option("--upgrade", is_flag=True, help="Upgrade the database to head before serving.")
-@user_errors
-def server(
-    backend_store_uri: str,
-    default_artifact_root: str,
-    host: str,
-    port: int,
-    workers: int,
-    upgrade: bool,
-) -> None:
+def server(default_artifact_root: str, flags: ServerFlags) -> None:
     """Serve MLflow's REST API over the database; refuses a database not at head."""
     from store.server import launch
     from store.server.app import Settings
 
-    settings = Settings(backend_store_uri, default_artifact_root)
-    launch.prepare_database(settings, upgrade, progress=echo)
-    launch.serve(settings, host, port, workers)
+    settings = Settings(flags.backend_store_uri, default_artifact_root)
+    warn_ignored(flags, functools.partial(click.echo, err=True))
+    launch.run_server(settings, flags, progress=echo)
 
 
 @main.command()
@@ -289,7 +299,7 @@ def gc(
     from store.gc import GarbageCollector
     from store.guard import ensure_servable
 
-    engine = make_engine(backend_store_uri)
+    engine = make_engine(backend_store_uri, create=False)
     ensure_servable(engine, create_if_empty=False)
     collector = GarbageCollector(engine)
     chosen = collector.plan(older_than, _id_list(run_ids), _id_list(experiment_ids))

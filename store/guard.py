@@ -75,6 +75,8 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
             f"{where} is at revision {found}, {behind} {plural} behind this trackstore's head "
             f"{head}; back it up, then run `trackstore db upgrade {where}`."
         )
+    if len(revisions) == 1:
+        return str(runner.unknown_revision(where, revisions[0]))
     found = ", ".join(revisions)
     return (
         f"{where} records revision {found}, which this trackstore does not know: a newer "

@@ -1,5 +1,6 @@
 """The `backend` fixture: a fresh, empty database per test module on each available backend."""
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -84,3 +85,16 @@ def fresh_engine(fresh_backend: str) -> Iterator[Engine]:
     engine = make_engine(fresh_backend)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Run every test, and the servers and clients it starts, in a temporary working folder:
+    what they write beside themselves (`mlruns/`, `mlartifacts/`, `mlruns.db`) never lands in
+    the checkout."""
+    checkout = Path.cwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    try:
+        yield
+    finally:
+        os.chdir(checkout)

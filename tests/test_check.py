@@ -4,6 +4,7 @@ difference."""
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -99,6 +100,8 @@ def _table(columns: list[tuple[object, ...]], **parts: object) -> dict[str, obje
 
 
 def test_empty_database_is_one_sentence(fresh_backend: str) -> None:
+    if fresh_backend.startswith("sqlite"):
+        Path(make_url(fresh_backend).database or "").touch()  # a new, empty SQLite database
     result = run_trackstore("db", "check", fresh_backend)
     assert result.returncode == 1
     assert result.stderr.strip().endswith(
@@ -112,7 +115,7 @@ def test_unknown_recorded_revision_is_one_sentence(fresh_backend: str, engine: E
         connection.execute(text("UPDATE alembic_version SET version_num = 'feedfacecafe'"))
     result = run_trackstore("db", "check", fresh_backend)
     assert result.returncode == 1
-    assert "records revision 'feedfacecafe', which this trackstore does not know" in result.stderr
+    assert "is at revision feedfacecafe, which this trackstore does not know" in result.stderr
 
 
 @pytest.mark.backends("postgresql", "mysql")

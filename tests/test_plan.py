@@ -1,8 +1,10 @@
 """`db upgrade --dry-run`: the plan names every pending revision and changes nothing."""
 
 import re
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from compat import make_engine
 from migrations import plan, runner
@@ -71,6 +73,8 @@ def test_upgrade_prints_each_planned_revision_with_its_time(fresh_backend: str) 
 
 
 def test_plan_for_an_empty_database_creates_it_from_the_models(fresh_backend: str) -> None:
+    if fresh_backend.startswith("sqlite"):
+        Path(make_url(fresh_backend).database or "").touch()  # a new, empty SQLite database
     result = run_trackstore("db", "upgrade", fresh_backend, "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "the database is empty: it would be created at" in result.stdout

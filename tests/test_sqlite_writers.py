@@ -36,7 +36,9 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine(database: Path) -> Iterator[Engine]:
+    """An engine on a new database in WAL mode, as trackstore serves it."""
     engine = make_engine(f"sqlite:///{database}")
+    sqlite.set_journal_mode(engine, "WAL")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
     yield engine

@@ -22,6 +22,11 @@ class BackupTool(ABC):
     local_file = True
 
     @abstractmethod
+    def check_client(self, engine: Engine) -> None:
+        """Raise TrackstoreError, in one sentence, when this machine's backup client cannot
+        back up `engine`'s server (missing, too old, another product's)."""
+
+    @abstractmethod
     def backup(self, engine: Engine, path: Path) -> None:
         """Write the whole database of `engine` to `path`."""
 
@@ -38,7 +43,14 @@ class BackupTool(ABC):
 
 def check_new_file(path: Path) -> None:
     """Refuse a backup path that exists or whose folder cannot be written, before any work."""
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:
+        raise TrackstoreError(
+            f"Cannot look at {path} ({exc.strerror}); choose a path in a folder you may read "
+            "and write."
+        ) from None
+    if exists:
         raise TrackstoreError(
             f"{path} already exists; give a new file name, a backup is never overwritten."
         )

@@ -100,6 +100,15 @@ class Dialect:
         """The URL as the driver should receive it (defaults a driver may need)."""
         return url
 
+    def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
+        """Give a database that trackstore created, or whose revision the guard accepted, the
+        lasting settings trackstore serves it with (SQLite's journal mode); never called before
+        the guard has accepted it, so a refused database stays as it was."""
+
+    def check_location(self, url: URL, may_create: bool) -> None:
+        """Refuse, in one sentence, a database the URL names that cannot be one (a file
+        database's path); `may_create` False also refuses one that does not exist yet."""
+
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         """Extra keyword arguments for `sqlalchemy.create_engine` on this database."""
         return {}

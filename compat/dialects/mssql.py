@@ -8,6 +8,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
 PREFERRED_DRIVERS = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
@@ -38,7 +39,10 @@ class MSSQL(Dialect):
         return column.collate(CASE_SENSITIVE_COLLATION)
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
-        if url.get_driver_name() != "pyodbc" or "odbc_connect" in url.query:
+        if url.get_driver_name() != "pyodbc":
+            return url
+        require_unixodbc()
+        if "odbc_connect" in url.query:
             return url
         query = dict(url.query)
         if "driver" not in query:
@@ -115,6 +119,18 @@ class MSSQL(Dialect):
             f"N'ALTER TABLE {table} DROP CONSTRAINT ' + QUOTENAME(@fk); "
             "EXEC sp_executesql @drop_fk"
         ]
+
+
+def require_unixodbc() -> None:
+    """Refuse in one sentence when pyodbc cannot load, most often for want of unixODBC."""
+    try:
+        import pyodbc  # noqa: F401
+    except ImportError as exc:
+        raise TrackstoreError(
+            f"pyodbc cannot load ({exc}); install unixODBC and a SQL Server ODBC driver (on "
+            "Debian: apt-get install unixodbc tdsodbc, or Microsoft's msodbcsql18), then "
+            "run again."
+        ) from None
 
 
 def installed_driver() -> str:

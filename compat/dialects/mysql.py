@@ -12,10 +12,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect
+from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
 LOCK_NAME_LIMIT = 64
+# How much of the lock holder's running statement a waiter is shown.
+STATEMENT_SHOWN = 80
 
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
@@ -82,6 +85,19 @@ class MySQL(Dialect):
     def create_database_sql(self, name: str) -> str:
         return f"CREATE DATABASE {name} CHARACTER SET utf8mb4"
 
+    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
+        """Refuse a `charset` PyMySQL does not know; it would fail on connect with no name."""
+        charset = url.query.get("charset")
+        if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+            from pymysql.charset import charset_by_name  # type: ignore[import-untyped,unused-ignore]
+
+            if charset_by_name(charset) is None:
+                raise TrackstoreError(
+                    f"The URI asks for the MySQL character set '{charset}', which PyMySQL does "
+                    "not know; use charset=utf8mb4 or leave the parameter out."
+                )
+        return url
+
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
         ssl = {arg: env[var] for var, arg in SSL_VARIABLES.items() if env.get(var)}
         return {"connect_args": ssl} if ssl else {}
@@ -107,13 +123,26 @@ class MySQL(Dialect):
             connection.commit()
             return None
         row = connection.execute(
-            text("SELECT HOST, USER FROM information_schema.PROCESSLIST WHERE ID = :id"),
+            text(
+                "SELECT HOST, USER, TIME, INFO FROM information_schema.PROCESSLIST WHERE ID = :id"
+            ),
             {"id": holder},
         ).first()
         connection.commit()
         if row is None:
             return f"MySQL connection {holder} (grant PROCESS to see its host)"
-        return f"MySQL connection {holder} from {row[0]} (user {row[1]})"
+        host, user, seconds, statement = row.tuple()
+        return f"MySQL connection {holder} from {host} (user {user}){running(statement, seconds)}"
+
+
+def running(statement: str | None, seconds: int) -> str:
+    """What a session is doing, as the lock's waiter is told: a killed upgrader's ALTER goes on
+    in the server, and the lock is freed only once it ends."""
+    if not statement:
+        return ", idle"
+    first = " ".join(statement.split())
+    shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
+    return f", running `{shown}` for {seconds} s"
 
 
 def migration_lock_name(connection: Connection) -> str:

@@ -1,19 +1,25 @@
 """SQLite: the embedded default, one file per store."""
 
+import fcntl
+import logging
+import os
 import random
 import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import IO, Any, ClassVar, cast
 
 from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
+from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
 from compat.transactions import DatabaseBusy, is_writing
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 # Longest pause between a writer's tries for the write lock (each pause is drawn at random below
@@ -32,6 +38,12 @@ MIGRATING_PRAGMAS = {"foreign_keys": "OFF", "cache_size": f"-{512 * 1024}"}
 # up to about 40 MiB beside the database. Every commit is still synced (synchronous FULL).
 WAL_CHECKPOINT_PAGES = 10_000
 LOCK_FILE_SUFFIX = ".migration-lock"
+# The journal mode of databases trackstore creates or serves. WAL lets readers go on while one
+# writer commits, which a server with several workers needs; it keeps its index in shared
+# memory, which network filesystems may not provide (choose DELETE there).
+JOURNAL_MODE_VARIABLE = "TRACKSTORE_SQLITE_JOURNAL_MODE"
+DEFAULT_JOURNAL_MODE = "WAL"
+JOURNAL_MODES = ("WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF")
 LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
@@ -48,16 +60,21 @@ class SQLite(Dialect):
     begin_writer_sql = "BEGIN IMMEDIATE"
     busy_error_texts = ("database is locked",)
 
-    def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
-        if is_file_database(url):
-            Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return url
+    def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
+        if is_file_database(engine.url):
+            set_journal_mode(engine, journal_mode(env))
+
+    def check_location(self, url: URL, may_create: bool) -> None:
+        database = url.database or ""
+        if is_file_database(url) and not database.startswith("file:"):
+            check_database_file(database, may_create)
 
     def engine_options(self, url: URL, env: Mapping[str, str]) -> dict[str, Any]:
+        journal_mode(env)  # a bad setting is refused before anything opens the file
         return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
 
     def on_engine(self, engine: Engine) -> None:
-        """Real transactions (DDL included), foreign keys, and WAL with a busy timeout for files.
+        """Real transactions (DDL included), foreign keys, and a busy timeout for files.
 
         pysqlite's own transaction handling leaves DDL outside any transaction, so BEGIN is
         emitted here instead, after the serving or migrating pragmas. LIKE is made
@@ -72,7 +89,6 @@ class SQLite(Dialect):
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA case_sensitive_like = ON")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             cursor.close()
 
@@ -126,36 +142,85 @@ class SQLite(Dialect):
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("unable to open database file",)
 
     def try_migration_lock(self, connection: Connection) -> bool:
-        """BEGIN EXCLUSIVE on a dedicated connection to a small file beside the database.
+        """An exclusive lock on a small file beside the database, which exists only while held.
 
         Locking the database file itself would shut out the migration's own connection; the
-        side file is locked by the operating system for as long as the holder lives.
+        side file's lock is the operating system's, freed when the holder dies.
         """
         path = migration_lock_file(connection.engine.url)
         if path is None:
             return True
-        holder = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            holder.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError as exc:
-            holder.close()
-            if "locked" in str(exc):
-                return False
-            raise TrackstoreError(
-                f"Cannot use the migration lock file {path} ({exc}); make its folder writable."
-            ) from None
+        holder = lock_side_file(path)
+        if holder is None:
+            return False
         connection.info[LOCK_INFO_KEY] = holder
         return True
 
     def release_migration_lock(self, connection: Connection) -> None:
+        """Remove the side file while still holding it, then let go: a waiter that opened the
+        removed file sees that it is gone and opens a new one (see `lock_side_file`)."""
         holder = connection.info.pop(LOCK_INFO_KEY, None)
         if holder is not None:
-            holder.execute("ROLLBACK")
+            Path(holder.name).unlink(missing_ok=True)
             holder.close()
 
     def migration_lock_holder(self, connection: Connection) -> str | None:
         path = migration_lock_file(connection.engine.url)
         return f"another process on this host (lock file {path})"
+
+
+def journal_mode(env: Mapping[str, str]) -> str:
+    """The journal mode TRACKSTORE_SQLITE_JOURNAL_MODE names (default WAL), checked."""
+    mode = env.get(JOURNAL_MODE_VARIABLE, "").strip().upper() or DEFAULT_JOURNAL_MODE
+    if mode not in JOURNAL_MODES:
+        raise TrackstoreError(
+            f"{JOURNAL_MODE_VARIABLE} is '{env[JOURNAL_MODE_VARIABLE]}', not a SQLite journal "
+            f"mode; set it to one of {', '.join(JOURNAL_MODES)}, or unset it for WAL."
+        )
+    return mode
+
+
+def set_journal_mode(engine: Engine, mode: str) -> None:
+    """Make `mode` the database file's journal mode (it lasts in the file), outside any
+    transaction; warn when SQLite keeps another (WAL needs shared memory that some network
+    filesystems lack)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA journal_mode = {mode}")
+        row = cursor.fetchone()
+        kept = str(row[0]).upper() if row else ""
+        cursor.close()
+    finally:
+        raw.close()
+    if kept != mode:
+        log.warning("SQLite kept journal mode %s for %s instead of %s.", kept, engine.url, mode)
+
+
+def lock_side_file(path: Path) -> IO[str] | None:
+    """`path` opened (created if missing) and exclusively locked, or None when another process
+    holds it. A lock on a file that its holder removed in the meantime guards nothing, so the
+    lock counts only while `path` still names the locked file."""
+    while True:
+        try:
+            handle = open(path, "a")  # noqa: SIM115 - held open for as long as the lock is
+        except OSError as exc:
+            raise TrackstoreError(
+                f"Cannot use the migration lock file {path} ({exc.strerror}); make its folder "
+                "writable."
+            ) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        try:
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            return handle
+        handle.close()
 
 
 def _set_pragmas(connection: Connection, pragmas: dict[str, str]) -> None:

@@ -1,5 +1,6 @@
 """The stores one server worker shares between its requests, over one Engine."""
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -30,6 +31,7 @@ class Stores:
 
 def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
     engine = make_engine(backend_store_uri)
+    dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
     return Stores(
         engine=engine,
         tracking=TrackingStore(engine, artifact_root),

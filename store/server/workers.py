@@ -8,6 +8,7 @@ Forked workers inherit the loaded app and answer at once; each opens its own Eng
 import logging
 import os
 import signal
+import socket
 import time
 from types import FrameType
 
@@ -21,8 +22,9 @@ RESTART_PAUSE_SECONDS = 1.0
 class Workers:
     """The parent: starts `count` workers, restarts one that dies, and stops them on a signal."""
 
-    def __init__(self, config: uvicorn.Config, count: int) -> None:
+    def __init__(self, config: uvicorn.Config, count: int, sock: socket.socket) -> None:
         self.config = config
+        self.socket = sock
         self.count = count
         self.children: set[int] = set()
         self.stopping = False
@@ -31,7 +33,6 @@ class Workers:
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit status for the command."""
         self.config.load()
-        self.socket = self.config.bind_socket()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)
         log.info("Started parent process [%d] with %d workers", os.getpid(), self.count)

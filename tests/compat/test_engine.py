@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 
 from compat import TrackstoreError, make_engine
 from compat.engine import build_engine
+from migrations import runner
+from store import models
 from tests.cli import run_trackstore
 
 POOL = "MLFLOW_SQLALCHEMYSTORE_"
@@ -115,8 +117,9 @@ def test_unparsable_uri_masks_password() -> None:
     assert "hunter2" not in result.stderr
 
 
-def test_sqlite_file_database_gets_folder_foreign_keys_and_wal(tmp_path: Any) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'deep' / 'er' / 'store.db'}")
+def test_sqlite_file_database_gets_foreign_keys_and_wal(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    runner.upgrade(engine, "head", fresh=models.create_all)  # a database trackstore created
     try:
         with engine.begin() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -126,4 +129,4 @@ def test_sqlite_file_database_gets_folder_foreign_keys_and_wal(tmp_path: Any) ->
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     finally:
         engine.dispose()
-    assert (tmp_path / "deep" / "er" / "store.db").exists()
+    assert (tmp_path / "store.db").exists()

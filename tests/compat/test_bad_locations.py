@@ -1,0 +1,89 @@
+"""Bad input met before any connection: one sentence, and nothing created or changed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compat import TrackstoreError, make_engine
+
+
+def refusal(uri: str, **options: object) -> str:
+    with pytest.raises(TrackstoreError) as refused:
+        make_engine(uri, **options)  # type: ignore[arg-type]
+    return str(refused.value)
+
+
+def test_wait_seconds_that_is_not_a_number() -> None:
+    message = refusal("sqlite://", env={"TRACKSTORE_DB_WAIT_SECONDS": "soon"})
+    assert message.startswith("TRACKSTORE_DB_WAIT_SECONDS is 'soon', not a number of seconds")
+
+
+def test_unknown_mysql_charset() -> None:
+    message = refusal("mysql+pymysql://root@127.0.0.1:1/db?charset=klingon", wait_seconds=0)
+    assert "character set 'klingon'" in message and "utf8mb4" in message
+
+
+@pytest.mark.skipif(
+    subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.count("libodbc") > 0,
+    reason="unixODBC is installed here, so pyodbc loads",
+)
+def test_missing_unixodbc_says_what_to_install() -> None:
+    for uri in ("mssql+pyodbc://sa:pw@127.0.0.1/db", "mssql+pyodbc://sa@h/db?driver=FreeTDS"):
+        message = refusal(uri, wait_seconds=0)
+        assert "install unixODBC" in message and "unixodbc tdsodbc" in message
+        assert "pw" not in message
+
+
+def test_text_file_is_not_a_database(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    message = refusal(f"sqlite:///{notes}")
+    assert message.startswith(f"{notes} is not a SQLite database")
+    assert "server is running" not in message
+    assert notes.read_text() == "shopping list\n"
+
+
+def test_folder_is_not_a_database(tmp_path: Path) -> None:
+    assert "is a folder or special file" in refusal(f"sqlite:///{tmp_path}")
+
+
+def test_missing_file_is_not_created_when_create_is_off(tmp_path: Path) -> None:
+    missing = tmp_path / "misspeled.db"
+    message = refusal(f"sqlite:///{missing}", create=False)
+    assert message.startswith(f"{missing} does not exist")
+    assert not missing.exists()
+
+
+def test_missing_folder_is_never_created(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "x.db"
+    message = refusal(f"sqlite:///{target}")
+    assert f"The folder {target.parent} does not exist" in message
+    assert not (tmp_path / "no").exists()
+
+
+def test_unreadable_file_says_permission(tmp_path: Path) -> None:
+    """As a user who may not read the file (tests run as root, so as nobody)."""
+    folder = tmp_path / "private"
+    folder.mkdir()
+    (folder / "store.db").write_bytes(b"SQLite format 3\x00")
+    folder.chmod(0o700)
+    tmp_path.chmod(0o755)
+    script = (
+        "from compat import make_engine, TrackstoreError\n"
+        f"try:\n    make_engine('sqlite:///{folder / 'store.db'}')\n"
+        "except TrackstoreError as exc:\n    print(exc)\n"
+    )
+    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    if os.geteuid() != 0:
+        as_nobody = []
+    result = subprocess.run(
+        [*as_nobody, sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert "may not read" in result.stdout, result.stderr

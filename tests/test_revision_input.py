@@ -1,0 +1,111 @@
+"""Revisions the chain does not allow, given or found: one sentence, and the database unchanged."""
+
+import hashlib
+import itertools
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from migrations import runner
+from tests.cli import run_trackstore
+
+# MLflow 3.18's head: a database a newer MLflow upgraded.
+NEWER_REVISION = "f4a9b2c7d1e6"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def at_head(tmp_path: Path) -> Path:
+    path = tmp_path / "store.db"
+    assert run_trackstore("db", "upgrade", f"sqlite:///{path}").returncode == 0
+    return path
+
+
+def one_sentence(result: object) -> str:
+    stderr: str = result.stderr  # type: ignore[attr-defined]
+    assert result.returncode == 1, stderr  # type: ignore[attr-defined]
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    return stderr.strip()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "upgrade"),
+        ("db", "upgrade", "--dry-run"),
+        ("db", "downgrade", "{uri}", "f5a4f2784254"),
+        ("db", "check"),
+        ("server", "--port", "1", "--backend-store-uri"),
+    ],
+)
+def test_a_newer_mlflow_revision_is_named(at_head: Path, command: tuple[str, ...]) -> None:
+    with sqlite3.connect(at_head) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (NEWER_REVISION,))
+    connection.close()
+    before = digest(at_head)
+    uri = f"sqlite:///{at_head}"
+    args = [part.format(uri=uri) for part in command]
+    if "{uri}" not in command:
+        args.append(uri)
+    message = one_sentence(run_trackstore(*args))
+    assert f"is at revision {NEWER_REVISION}, which this trackstore does not know" in message
+    assert "newer MLflow" in message
+    assert f"up to {runner.head_revision()}, MLflow 3.1.4" in message
+    assert digest(at_head) == before
+
+
+@pytest.mark.parametrize("revision", ["bda7", "heads", "+1", "bda7b8c39065x"])
+def test_revision_must_be_a_full_id(at_head: Path, revision: str) -> None:
+    message = one_sentence(
+        run_trackstore("db", "upgrade", f"sqlite:///{at_head}", "--revision", revision)
+    )
+    assert f"'{revision}' is not a revision trackstore knows" in message
+
+
+def test_downgrade_to_a_revision_above_the_current_one(at_head: Path) -> None:
+    uri = f"sqlite:///{at_head}"
+    assert run_trackstore("db", "downgrade", uri, "f5a4f2784254").returncode == 0
+    before = digest(at_head)
+    message = one_sentence(run_trackstore("db", "downgrade", uri, "6953534de441"))
+    assert "is at revision f5a4f2784254, below 6953534de441" in message
+    assert "trackstore db upgrade" in message
+    assert digest(at_head) == before
+
+
+def test_upgrade_to_a_revision_below_the_current_one(at_head: Path) -> None:
+    before = digest(at_head)
+    message = one_sentence(
+        run_trackstore("db", "upgrade", f"sqlite:///{at_head}", "--revision", "f5a4f2784254")
+    )
+    assert "above f5a4f2784254; `db upgrade` only goes up" in message
+    assert digest(at_head) == before
+
+
+def test_upgrade_refuses_another_applications_tables(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    connection.close()
+    before = digest(path)
+    message = one_sentence(run_trackstore("db", "upgrade", f"sqlite:///{path}"))
+    assert "holds tables (invoices) but not MLflow's" in message
+    assert "not an MLflow database" in message
+    assert digest(path) == before
+
+
+def test_downgrade_lines_name_what_was_undone_and_where_it_now_is(at_head: Path) -> None:
+    result = run_trackstore("db", "downgrade", f"sqlite:///{at_head}", "f5a4f2784254")
+    assert result.returncode == 0, result.stderr
+    lines = [re.sub(r" in \d+\.\d+ s$", "", line) for line in result.stdout.splitlines()]
+    docs = {script.revision: script.doc for script in runner.history()}
+    chain = ["bda7b8c39065", "6953534de441", "400f98739977", "0584bdc529eb", "f5a4f2784254"]
+    assert [line for line in lines if line.startswith("undid ")] == [
+        f"undid {undone} ({docs[undone]}), now at {below}"
+        for undone, below in itertools.pairwise(chain)
+    ]
+    assert "f5a4f2784254 (" not in result.stdout
