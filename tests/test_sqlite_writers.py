@@ -36,7 +36,9 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine(database: Path) -> Iterator[Engine]:
+    """An engine on a new database in WAL mode, as trackstore serves it."""
     engine = make_engine(f"sqlite:///{database}")
+    sqlite.set_journal_mode(engine, "WAL")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
     sqlite.set_journal_mode(engine, "WAL")
@@ -97,6 +99,13 @@ def test_a_writing_transaction_holds_the_write_lock_from_its_begin(
         connection.execute(text("SELECT count(*) FROM t"))
         assert not takes_write_lock(database)
         connection.execute(text("INSERT INTO t VALUES (2)"))
+
+
+def test_a_writer_keeps_the_busy_timeout_for_its_statements(engine: Engine) -> None:
+    """The writer polls for the lock with SQLite's wait off, and turns it back on to work."""
+    with writing(), engine.begin() as connection:
+        timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert timeout == sqlite.BUSY_TIMEOUT_MS
 
 
 def test_a_transaction_outside_writing_begins_deferred(engine: Engine, database: Path) -> None:

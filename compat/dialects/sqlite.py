@@ -3,13 +3,15 @@
 import fcntl
 import logging
 import os
+import random
+import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 
 from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
@@ -20,6 +22,9 @@ from compat.transactions import DatabaseBusy, is_writing
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
+# Longest pause between a writer's tries for the write lock (each pause is drawn at random below
+# it, so that waiting writers do not retry in step).
+WRITER_POLL_SECONDS = 0.004
 MIGRATING_OPTION = "trackstore_migrating"
 # Pragmas that differ between serving and migrating, set before each transaction. Migrations
 # turn foreign keys off (copying a table to alter it would cascade its deletes) and take a large
@@ -96,16 +101,36 @@ class SQLite(Dialect):
     def begin(self, connection: Connection) -> None:
         """BEGIN, or BEGIN IMMEDIATE inside `compat.transactions.writing()`.
 
-        A writer waits up to the busy timeout for the write lock; if other writers hold it
-        longer, DatabaseBusy says so rather than the driver's "database is locked".
+        A writer polls for the write lock every few milliseconds for up to the busy timeout;
+        if other writers hold it longer, DatabaseBusy says so rather than the driver's
+        "database is locked". SQLite's own busy handler sleeps longer the longer it has waited
+        (up to 100 ms a try), so a writer that has waited long kept losing the lock to newcomers.
         """
         sql = self.begin_writer_sql if is_writing() else None
+        if sql is None:
+            connection.exec_driver_sql("BEGIN")
+            return
+        driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        driver.execute("PRAGMA busy_timeout = 0")
         try:
-            connection.exec_driver_sql(sql or "BEGIN")
-        except DBAPIError as exc:
-            if not self.is_busy_error(exc):
+            while not self._try_begin(driver, sql):
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy()
+                time.sleep(random.uniform(0, WRITER_POLL_SECONDS))
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def _try_begin(self, driver: sqlite3.Connection, sql: str) -> bool:
+        """Run `sql` on the sqlite3 connection itself (a try costs microseconds, not the tens
+        that a statement through SQLAlchemy does); False when the database is busy."""
+        try:
+            driver.execute(sql)
+        except sqlite3.OperationalError as exc:
+            if not any(text in str(exc).lower() for text in self.busy_error_texts):
                 raise
-            raise DatabaseBusy() from None
+            return False
+        return True
 
     def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
         """A table with a text primary key is stored, and scanned, in rowid order."""
