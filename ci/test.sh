@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run: local databases ready, then lint, types, every backend and the MLflow
-# 3.1.4 compatibility suite through tox. Extra arguments go to tox (e.g. -e sqlite).
+# 3.1.4 compatibility suite through tox. Extra arguments go to tox (e.g. -e sqlite). At the end,
+# ci/summary.py prints per environment what passed, failed and was skipped (with the reasons),
+# whatever tox's outcome; the script exits with tox's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +11,9 @@ if [ ! -x .tox-runner/bin/tox ]; then
     python3 -m venv .tox-runner
     .tox-runner/bin/pip install --quiet "tox>=4.11,<5"
 fi
-exec .tox-runner/bin/tox "${@:--p}"
+rm -rf .test-reports
+mkdir -p .test-reports
+status=0
+.tox-runner/bin/tox --result-json .test-reports/tox.json "${@:--p}" || status=$?
+python3 ci/summary.py .test-reports || echo "ci/summary.py could not read the reports" >&2
+exit "$status"

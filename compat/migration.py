@@ -104,6 +104,21 @@ def drop_checks_on(table: str, column: str, containing: str = "") -> None:
             op.drop_constraint(str(check["name"]), table, type_="check")
 
 
+def drop_surplus_checks(table: str, column: str, keep: int) -> None:
+    """Drop the live CHECK constraints of `table` on `column` beyond the first `keep`.
+
+    A rerun racing a killed statement that was still adding one can leave a CHECK too many; the
+    oldest stay, by the number in the name the database gave each (CONSTRAINT_2 before _10).
+    """
+    names = sorted((str(check["name"]) for check in checks_on(table, column)), key=_numbered)
+    for name in names[keep:]:
+        op.drop_constraint(name, table, type_="check")
+
+
+def _numbered(name: str) -> tuple[str | int, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
 def rebuild(table: sa.Table) -> None:
     """Copy the rows of `table.name` into a new table made exactly as `table` describes.
 

@@ -20,7 +20,7 @@ from migrations.progress import Progress
 def take_backup(engine: Engine, path: Path, progress: Progress | None = None) -> None:
     """Back the database up to the new file `path`."""
     started = time.perf_counter()
-    backup_database(engine, path)
+    backup_database(engine, path, progress)
     if progress is not None:
         seconds = time.perf_counter() - started
         progress(f"backed up {mask_url(engine.url)} to {path} in {seconds:.1f} s")

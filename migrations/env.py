@@ -10,6 +10,7 @@ from sqlalchemy.schema import CreateTable
 from compat import dialect_for
 from migrations import base_schema
 from migrations.progress import on_version_apply
+from migrations.revision_meters import metered
 
 config = context.config
 render_as_batch = bool(config.attributes.get("render_as_batch", False))
@@ -30,11 +31,16 @@ if context.is_offline_mode():
                 context.execute(CreateTable(table))
         context.run_migrations()
 else:
-    context.configure(
-        connection=config.attributes["connection"],
-        render_as_batch=render_as_batch,
-        transaction_per_migration=True,
-        on_version_apply=report,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    connection = config.attributes["connection"]
+    progress = config.attributes.get("progress")
+    with metered(
+        progress, connection, context.get_revision_argument(), report
+    ) as after_each_revision:
+        context.configure(
+            connection=connection,
+            render_as_batch=render_as_batch,
+            transaction_per_migration=True,
+            on_version_apply=after_each_revision,
+        )
+        with context.begin_transaction():
+            context.run_migrations()

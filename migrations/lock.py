@@ -2,6 +2,9 @@
 
 Every upgrade and downgrade runs under it. A second process waits for the first to finish,
 then reads the revision afresh, so eight containers starting at once leave one schema behind.
+The lock is held by the session that runs the schema changes: MySQL goes on executing the ALTER
+of a client killed by SIGKILL, and keeps that session's lock until the statement ends, so a rerun
+started at once waits for it instead of altering the same table beside it.
 """
 
 import logging
@@ -40,8 +43,9 @@ def lock_wait_seconds(wait_seconds: float | None, env: Mapping[str, str] | None 
 @contextmanager
 def migration_lock(
     engine: Engine, wait_seconds: float | None = None, progress: Progress | None = None
-) -> Iterator[None]:
-    """Hold the migration lock of `engine`'s database for the body, on a connection of its own.
+) -> Iterator[Connection]:
+    """Hold the migration lock of `engine`'s database for the body; yield the connection that
+    holds it, on which the body makes its changes.
 
     Says who holds it while waiting; gives up after `wait_seconds` (see `lock_wait_seconds`).
     """
@@ -60,7 +64,7 @@ def migration_lock(
                     f"or wait longer with --lock-timeout or {WAIT_VARIABLE}."
                 )
         try:
-            yield
+            yield connection
         finally:
             _release(dialect, connection)
 

@@ -95,7 +95,7 @@ def make_plan(engine: Engine, revision: str = "head", fresh: bool = True) -> Pla
             return Plan(None, target, True, [])
         pending = _pending(current, target)
         rewrites = {script.revision: rewrite_on(dialect, script.revision) for script in pending}
-        counts = _row_counts(connection, {t for r in rewrites.values() for t in r.tables})
+        counts = row_counts(connection, {t for r in rewrites.values() for t in r.tables})
     steps = [
         _step(script, rewrites[script.revision], counts, dialect.copy_seconds_per_row)
         for script in pending
@@ -132,7 +132,7 @@ def undo_of(module: ModuleType) -> str:
     return "yes"
 
 
-def _row_counts(connection: Connection, tables: set[str]) -> dict[str, int]:
+def row_counts(connection: Connection, tables: set[str]) -> dict[str, int]:
     """Rows in each of `tables` that exists now (a table made by a pending revision has none)."""
     present = set(inspect(connection).get_table_names())
     return {

@@ -115,7 +115,7 @@ def upgrade(
     does nothing. `before_change` (a backup) runs there too, only when existing data changes.
     """
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         empty, current = is_empty(connection), current_revision(connection)
         where = mask_url(engine.url)
@@ -148,7 +148,7 @@ def downgrade(
 ) -> None:
     """Bring the database down to `revision` under the migration lock (refusing lossy steps)."""
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         current = current_revision(connection)
         connection.commit()
@@ -199,7 +199,7 @@ def stamp(
     record without the tables would make every later upgrade fail.
     """
     target = _resolve(revision)
-    with migration_lock(engine, lock_wait, progress), engine.connect() as connection:
+    with migration_lock(engine, lock_wait, progress) as connection:
         if is_empty(connection):
             raise TrackstoreError(
                 f"{mask_url(engine.url)} is empty, so there is nothing to stamp; "

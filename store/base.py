@@ -4,9 +4,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from compat import Dialect, dialect_for
+from compat.transactions import DatabaseBusy, writing
+from store.errors import StoreError
 
 
 class SqlStore:
@@ -19,6 +22,32 @@ class SqlStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
-        with self._sessions.begin() as session:
+        """A transaction that may write, committed on success and rolled back on any error.
+
+        It begins as a writer (see `compat.transactions`), so that on SQLite it waits for
+        other writers rather than failing when it first writes.
+        """
+        with writing(), self._transaction() as session:
             yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction that only reads; on SQLite it runs beside writers without waiting."""
+        with self._transaction() as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if self.dialect.is_busy_error(exc):
+                raise DatabaseBusy() from None
+            if self.dialect.is_misfit_value_error(exc):
+                reason = str(exc.orig).strip().splitlines()[0]
+                raise StoreError(
+                    f"A value does not fit its database column ({reason}); send a shorter text "
+                    "or a smaller number."
+                ) from None
+            raise

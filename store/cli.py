@@ -11,9 +11,11 @@ from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner
+from migrations import backups, plan, runner, verify
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
+from migrations.rehearse import rehearse as rehearse_backup
+from migrations.rehearse import write_junit
 from store import models
 from store.output import echo
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
@@ -132,6 +134,7 @@ def upgrade(
         if backup_to is None
         else functools.partial(backups.take_backup, engine, backup_to, echo),
     )
+    verify.verify(engine, models.metadata, progress=echo)
 
 
 def offline_dialect(uri: str | None, dialect: str | None) -> str:
@@ -226,6 +229,28 @@ def check(uri: str) -> None:
             "backup taken before the change."
         )
     echo(f"the schema matches revision {result.revision}")
+
+
+@db.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(path_type=Path))
+@click.option("--scratch", required=True, help="URI of an empty database to rehearse on.")
+@click.option(
+    "--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report to this file."
+)
+@user_errors
+def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
+    """Restore BACKUP into the scratch database, upgrade it with timings, verify, try the way
+    back down, and report one JUnit test case per revision."""
+    result = rehearse_backup(backup_path, make_engine(scratch), models.metadata, echo)
+    if junit is not None:
+        write_junit(result, junit, f"trackstore rehearse {backup_path.name}")
+        click.echo(f"wrote the JUnit report to {junit}")
+    if result.failures:
+        raise TrackstoreError(
+            f"The rehearsal of {backup_path} failed in {result.failures} of "
+            f"{len(result.cases)} cases, listed above; fix them before upgrading production."
+        )
+    click.echo(f"the rehearsal of {backup_path} passed: {len(result.cases)} cases")
 
 
 @main.command()

@@ -80,7 +80,7 @@ class GarbageCollector(SqlStore):
         (or, with `older_than`, not deleted long enough)."""
         age = parse_age(older_than) if older_than is not None else None
         threshold = now_ms() - (age or 0)
-        with self.session() as session:
+        with self.read_session() as session:
             experiment_numbers = (
                 _given_experiments(session, experiment_ids, older_than, threshold)
                 if experiment_ids

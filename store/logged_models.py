@@ -76,7 +76,7 @@ class LoggedModelStore(SqlStore):
             return _load(session, [row])[0]
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
-        with self.session() as session:
+        with self.read_session() as session:
             return _load(session, [find_logged_model(session, model_id)])[0]
 
     def finalize_logged_model(self, model_id: str, status: int | str) -> LoggedModel:
@@ -154,7 +154,7 @@ class LoggedModelStore(SqlStore):
             logged_models.c.experiment_id.in_(numbers),
             *model_conditions(comparisons, datasets or [], self.dialect),
         )
-        with self.session() as session:
+        with self.read_session() as session:
             page = load_page(session, stmt, model_order(order_by or []), offset, limit, _load)
         if not page.next_page_token:
             return page

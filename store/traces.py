@@ -80,7 +80,7 @@ class TraceStore(SqlStore):
             return _load(session, [_find(session, request_id)])[0]
 
     def get_trace_info(self, request_id: str) -> TraceInfo:
-        with self.session() as session:
+        with self.read_session() as session:
             return _load(session, [_find(session, request_id)])[0]
 
     def set_trace_tag(self, request_id: str, key: str, value: str | None) -> None:
@@ -124,7 +124,7 @@ class TraceStore(SqlStore):
             *(trace_filter(comparison, self.dialect) for comparison in comparisons),
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
-        with self.session() as session:
+        with self.read_session() as session:
             page = load_page(session, stmt, columns, offset, max_results, _load)
         return page.items, page.next_page_token
 

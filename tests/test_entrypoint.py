@@ -134,6 +134,34 @@ def test_backup_is_taken_before_an_upgrade_that_changes_data(
     assert [path.stat().st_size > 0 for path in folder.iterdir()] == [True]
 
 
+@pytest.mark.backends("postgresql")
+def test_an_upgrade_whose_backup_client_cannot_serve_the_server_stops_before_any_change(
+    fresh_backend: str, tmp_path: Path
+) -> None:
+    uri = at_old_revision(fresh_backend)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old_client = tmp_path / "pg12" / "pg_dump"
+    old_client.parent.mkdir()
+    old_client.write_text('#!/bin/sh\necho "pg_dump (PostgreSQL) 12.18"\n')
+    old_client.chmod(0o755)
+    env = entrypoint_env(
+        uri,
+        free_port(),
+        TRACKSTORE_UPGRADE="only",
+        TRACKSTORE_BACKUP_TO=str(folder),
+        TRACKSTORE_PG_BIN=str(old_client.parent),
+    )
+    result = run_entrypoint(env)
+    assert result.returncode != 0
+    assert (
+        "pg_dump 12 ($TRACKSTORE_PG_BIN) cannot back up or restore a PostgreSQL 15 server; use "
+        "an image with the PostgreSQL 15 client (build arg PG_CLIENT_VERSIONS"
+    ) in result.stderr
+    assert list(folder.iterdir()) == []
+    assert recorded_revision(uri) == OLD_REVISION
+
+
 def test_unknown_mode_is_refused(fresh_backend: str) -> None:
     result = run_entrypoint(entrypoint_env(fresh_backend, free_port(), TRACKSTORE_UPGRADE="yes"))
     assert result.returncode != 0

@@ -7,18 +7,23 @@ exactly the schema of a twin database that walked the chain without failing.
 """
 
 import re
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
+from bench.migration_bench import build
 from compat import dialect_for, make_engine
 from compat.databases import create_database, drop_database
 from migrations import runner
+from tests.cli import run_trackstore
+from tests.kill_point import start_upgrade, wait_for_session_running
 from tests.offline_script import REVISIONS, sections
 from tests.schema import Snapshot, snapshot
 
@@ -137,3 +142,111 @@ def test_revision_failed_at_its_last_statement_completes_on_rerun(
     runner.upgrade(engine, revision)
     assert recorded(engine) == revision
     assert snapshot(engine) == clean.schemas[revision]
+
+
+# Before c48cb773bb87, whose one statement copies metrics to retype is_nan and add a CHECK.
+BEFORE_METRICS_COPY = "39d1c3be5f05"
+
+
+def test_rerun_right_after_a_kill_waits_for_the_killed_statement_to_end(server_uri: str) -> None:
+    """MySQL goes on running the ALTER of a client killed by SIGKILL. The migration lock must be
+    that statement's session, so that a rerun waits for it (saying whose session and what it
+    runs) instead of altering the table beside it, and then finishes the upgrade."""
+    server = make_url(server_uri)
+    name = f"{server.database}_killed"
+    url = create_database(server, name)
+    uri = url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        populated(uri, BEFORE_METRICS_COPY)
+        before = start_rows(engine)
+        with engine.connect() as blocker, engine.connect() as watcher:
+            # An open write keeps the copy waiting, while others may still read the table.
+            blocker.execute(text("UPDATE metrics SET value = value WHERE 1 = 0"))
+            upgrader = start_upgrade(uri)
+            session = wait_for_session_running(watcher, "ALTER TABLE metrics")
+            rerun, said = start_upgrade(uri), Lines()
+            said.read(rerun)
+            waited = said.wait_for(f"held by MySQL connection {session} ", timeout=20)
+            upgrader.kill()
+            upgrader.wait()
+            blocker.rollback()
+        assert rerun.wait(timeout=120) == 0, "\n".join(said.lines)
+        assert waited, "\n".join(said.lines)
+        assert "running `ALTER TABLE metrics" in said.lines[0]
+        assert recorded(engine) == runner.head_revision()
+        result = run_trackstore("db", "check", uri)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert start_rows(engine) == before
+    finally:
+        engine.dispose()
+        drop_database(server, name)
+
+
+def test_is_nan_default_revision_drops_the_check_a_racing_rerun_added_twice(
+    server_uri: str,
+) -> None:
+    """A kill during c48cb773bb87 once left metrics with a third is_nan CHECK (the killed
+    statement's and the rerun's own); the revision must end with the two it is meant to leave."""
+    server = make_url(server_uri)
+    name = f"{server.database}_checks"
+    url = create_database(server, name)
+    engine = make_engine(url)
+    try:
+        runner.upgrade(engine, BEFORE_METRICS_COPY)
+        with engine.begin() as connection:
+            for _ in range(2):
+                connection.execute(text("ALTER TABLE metrics ADD CHECK (is_nan IN (0, 1))"))
+        runner.upgrade(engine, "head")
+        result = run_trackstore("db", "check", url.render_as_string(hide_password=False))
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        engine.dispose()
+        drop_database(server, name)
+
+
+def start_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of the tables the benchmark fills, in the columns they had at the start."""
+    columns = {
+        "experiments": "experiment_id, name, artifact_location",
+        "runs": "run_uuid, name, status, start_time, experiment_id",
+        "params": "`key`, value, run_uuid",
+        "metrics": "`key`, value, timestamp, step, run_uuid",
+    }
+    with engine.connect() as connection:
+        return {
+            table: sorted(map(tuple, connection.execute(text(f"SELECT {listed} FROM {table}"))))
+            for table, listed in columns.items()
+        }
+
+
+def populated(uri: str, revision: str) -> None:
+    """Some hundred runs with metrics at 451aebb31d03, then upgraded to `revision`."""
+    build(uri, runs=200, params_per_run=2, steps=10)
+    engine = make_engine(uri)
+    runner.upgrade(engine, revision)
+    engine.dispose()
+
+
+class Lines:
+    """The output lines of a process, read by a thread so the test can wait for one."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+
+    def read(self, process: subprocess.Popen[str]) -> None:
+        threading.Thread(target=self._pump, args=(process,), daemon=True).start()
+
+    def _pump(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            with self.changed:
+                self.lines.append(line.rstrip("\n"))
+                self.changed.notify_all()
+
+    def wait_for(self, fragment: str, timeout: float = 30) -> bool:
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: any(fragment in line for line in self.lines), timeout
+            )

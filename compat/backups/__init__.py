@@ -15,6 +15,7 @@ from compat.backups.mysql import MysqlDump
 from compat.backups.postgresql import PgDump
 from compat.backups.sqlite import SqliteApi
 from compat.dialects import dialect_for
+from compat.progress import Describe, Say, duration, size, ticking
 
 TOOLS: dict[str, BackupTool] = {
     "sqlite_api": SqliteApi(),
@@ -29,14 +30,25 @@ def tool_for(engine: Engine) -> BackupTool:
     return TOOLS[dialect_for(engine.dialect.name).backup_method]
 
 
-def backup_database(engine: Engine, path: Path) -> None:
-    """Write a backup of `engine`'s database to the new file `path` (nothing left on failure)."""
+def backup_database(engine: Engine, path: Path, say: Say | None = None) -> None:
+    """Write a backup of `engine`'s database to the new file `path` (nothing left on failure);
+    while it runs, `say` gets the bytes written so far (see `compat.progress`)."""
     tool = tool_for(engine)
+    tool.check_client(engine)
     if not tool.local_file:
-        tool.backup(engine, path)
+        with ticking(say, lambda elapsed: f"backup to {path}: running for {duration(elapsed)}"):
+            tool.backup(engine, path)
         return
-    with write_atomically(path) as partial:
+    with write_atomically(path) as partial, ticking(say, _written(partial, path)):
         tool.backup(engine, partial)
+
+
+def _written(partial: Path, path: Path) -> Describe:
+    def describe(elapsed: float) -> str:
+        written = partial.stat().st_size if partial.exists() else 0
+        return f"backup to {path}: {size(written)} written in {duration(elapsed)}"
+
+    return describe
 
 
 __all__ = ["BackupTool", "backup_database", "tool_for"]

@@ -22,6 +22,11 @@ class BackupTool(ABC):
     local_file = True
 
     @abstractmethod
+    def check_client(self, engine: Engine) -> None:
+        """Raise TrackstoreError, in one sentence, when this machine's backup client cannot
+        back up `engine`'s server (missing, too old, another product's)."""
+
+    @abstractmethod
     def backup(self, engine: Engine, path: Path) -> None:
         """Write the whole database of `engine` to `path`."""
 

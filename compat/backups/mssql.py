@@ -21,6 +21,9 @@ from compat.errors import TrackstoreError
 class SqlServerBackup(BackupTool):
     local_file = False
 
+    def check_client(self, engine: Engine) -> None:
+        """The server backs itself up: there is no client program to match."""
+
     def backup(self, engine: Engine, path: Path) -> None:
         database = _quoted_database(engine)
         _run(engine, f"BACKUP DATABASE {database} TO DISK = {_literal(path)} WITH COPY_ONLY, INIT")

@@ -24,6 +24,9 @@ COPY_LINE = re.compile(r"^COPY \S*alembic_version \(version_num\) FROM stdin;$")
 
 
 class PgDump(BackupTool):
+    def check_client(self, engine: Engine) -> None:
+        program("pg_dump", server_major(engine))
+
     def backup(self, engine: Engine, path: Path) -> None:
         pg_dump = program("pg_dump", server_major(engine))
         run_tool(
@@ -100,23 +103,34 @@ def server_major(engine: Engine) -> int:
 
 
 def program(name: str, server_major: int) -> str:
-    """The first `name` of PostgreSQL `server_major` or newer (older ones refuse the server)."""
-    for candidate in _candidates(name):
-        if _major(candidate) >= server_major:
-            return candidate
-    raise TrackstoreError(
-        f"No {name} of PostgreSQL {server_major} or newer is installed here; install "
-        f"postgresql-client-{server_major} or set {BIN_VARIABLE} to the folder holding it."
+    """The `name` of PostgreSQL `server_major`, else the oldest newer one: an older client
+    refuses the server, and a newer one may write settings an older server rejects. With
+    TRACKSTORE_PG_BIN set, only the program in that folder is considered."""
+    majors = {candidate: _major(candidate) for candidate in _candidates(name)}
+    fitting = [candidate for candidate, major in majors.items() if major >= server_major]
+    if fitting:
+        return min(fitting, key=majors.__getitem__)
+    raise TrackstoreError(cannot_serve(name, max(majors.values(), default=0), server_major))
+
+
+def cannot_serve(name: str, client_major: int, server_major: int) -> str:
+    found = f"{name} {client_major}" if client_major else f"No {name}"
+    where = f"${BIN_VARIABLE}" if os.environ.get(BIN_VARIABLE) else "here"
+    return (
+        f"{found} ({where}) cannot back up or restore a PostgreSQL {server_major} server; use an "
+        f"image with the PostgreSQL {server_major} client (build arg PG_CLIENT_VERSIONS, "
+        f'e.g. "{server_major}"), install postgresql-client-{server_major}, or set '
+        f"{BIN_VARIABLE} to the folder holding its {name}."
     )
 
 
 def _candidates(name: str) -> Iterator[str]:
     if folder := os.environ.get(BIN_VARIABLE):
         yield str(Path(folder) / name)
+        return
     if on_path := shutil.which(name):
         yield on_path
-    versioned = sorted(glob.glob(f"{VERSIONED_BIN_GLOB}/{name}"), key=_major, reverse=True)
-    yield from versioned
+    yield from sorted(glob.glob(f"{VERSIONED_BIN_GLOB}/{name}"))
 
 
 @functools.cache

@@ -15,6 +15,9 @@ BUSY_SECONDS = 30.0
 
 
 class SqliteApi(BackupTool):
+    def check_client(self, engine: Engine) -> None:
+        """Python's own sqlite3 module backs up: there is no separate client to match."""
+
     def backup(self, engine: Engine, path: Path) -> None:
         """A copy in rollback-journal mode, so reading it later leaves no -wal/-shm files."""
         source, target = _read_only(database_file(engine)), sqlite3.connect(path)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Text
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -79,6 +80,17 @@ class Dialect:
     # it with one join, where keys in place while rows go in work row by row (MySQL's ALTER
     # TABLE copies the table instead): a large fill into a new table goes in before its keys.
     adds_keys_in_bulk: ClassVar[bool] = False
+    # The statement that begins a transaction which is going to write, where the database must
+    # hear it up front (see compat.transactions); None: one BEGIN serves readers and writers.
+    begin_writer_sql: ClassVar[str | None] = None
+    # Words of a driver error meaning other sessions held a lock for longer than this one
+    # waits: a later try may succeed, so it is answered as busy (503), not as a failure.
+    busy_error_texts: ClassVar[tuple[str, ...]] = ()
+    # Words of a driver error meaning a value does not fit its column (too long, out of range):
+    # the client's input, answered 400. SQLite stores any length and never says so.
+    misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
+    # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
+    text_holds_nul: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -127,6 +139,14 @@ class Dialect:
         return any(text in lowered for text in self.permanent_error_texts)
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ()
+
+    def is_busy_error(self, error: BaseException) -> bool:
+        """True when `error` says the database was locked by others (see `busy_error_texts`)."""
+        return _driver_error_says(error, self.busy_error_texts)
+
+    def is_misfit_value_error(self, error: BaseException) -> bool:
+        """True when `error` says a value did not fit its column (`misfit_value_error_texts`)."""
+        return _driver_error_says(error, self.misfit_value_error_texts)
 
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
@@ -181,6 +201,14 @@ class Dialect:
     def migration_lock_holder(self, connection: Connection) -> str | None:
         """Who holds the migration lock, as far as the database can tell (None: it cannot)."""
         return None
+
+
+def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
+    """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
+    if not isinstance(error, DBAPIError) or not texts:
+        return False
+    message = str(error.orig).lower()
+    return any(text in message for text in texts)
 
 
 def lock_owner_label() -> str:

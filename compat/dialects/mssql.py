@@ -30,6 +30,7 @@ class MSSQL(Dialect):
     case_sensitive_equality = False
     admin_database = "master"
     defaults_are_constraints = True
+    misfit_value_error_texts = ("would be truncated", "arithmetic overflow")
     # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
     offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")

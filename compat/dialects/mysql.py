@@ -17,6 +17,8 @@ from compat.errors import TrackstoreError
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
 LOCK_NAME_LIMIT = 64
+# How much of the lock holder's running statement a waiter is shown.
+STATEMENT_SHOWN = 80
 
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
@@ -39,6 +41,7 @@ class MySQL(Dialect):
     copy_seconds_per_row = 1.5e-5
     foreign_keys_need_index = True
     small_text = True
+    misfit_value_error_texts = ("data too long for column", "out of range value")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
@@ -120,13 +123,26 @@ class MySQL(Dialect):
             connection.commit()
             return None
         row = connection.execute(
-            text("SELECT HOST, USER FROM information_schema.PROCESSLIST WHERE ID = :id"),
+            text(
+                "SELECT HOST, USER, TIME, INFO FROM information_schema.PROCESSLIST WHERE ID = :id"
+            ),
             {"id": holder},
         ).first()
         connection.commit()
         if row is None:
             return f"MySQL connection {holder} (grant PROCESS to see its host)"
-        return f"MySQL connection {holder} from {row[0]} (user {row[1]})"
+        host, user, seconds, statement = row.tuple()
+        return f"MySQL connection {holder} from {host} (user {user}){running(statement, seconds)}"
+
+
+def running(statement: str | None, seconds: int) -> str:
+    """What a session is doing, as the lock's waiter is told: a killed upgrader's ALTER goes on
+    in the server, and the lock is freed only once it ends."""
+    if not statement:
+        return ", idle"
+    first = " ".join(statement.split())
+    shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
+    return f", running `{shown}` for {seconds} s"
 
 
 def migration_lock_name(connection: Connection) -> str:

@@ -27,6 +27,8 @@ class PostgreSQL(Dialect):
     adds_keys_in_bulk = True
     stages_rows_by_copy = True
     admin_database = "postgres"
+    text_holds_nul = False
+    misfit_value_error_texts = ("value too long for type", "out of range")
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
         "does not exist",

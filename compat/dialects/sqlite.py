@@ -9,11 +9,13 @@ from typing import IO, Any, ClassVar
 
 from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat.dialects.base import Dialect
 from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
+from compat.transactions import DatabaseBusy, is_writing
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class SQLite(Dialect):
     create_schema_when_empty = True
     backup_method = "sqlite_api"
     max_bind_params = 32766
+    begin_writer_sql = "BEGIN IMMEDIATE"
+    busy_error_texts = ("database is locked",)
 
     def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
         if is_file_database(engine.url):
@@ -87,7 +91,21 @@ class SQLite(Dialect):
         def _begin(connection: Connection) -> None:
             migrating = connection.get_execution_options().get(MIGRATING_OPTION, False)
             _set_pragmas(connection, MIGRATING_PRAGMAS if migrating else SERVING_PRAGMAS)
-            connection.exec_driver_sql("BEGIN")
+            self.begin(connection)
+
+    def begin(self, connection: Connection) -> None:
+        """BEGIN, or BEGIN IMMEDIATE inside `compat.transactions.writing()`.
+
+        A writer waits up to the busy timeout for the write lock; if other writers hold it
+        longer, DatabaseBusy says so rather than the driver's "database is locked".
+        """
+        sql = self.begin_writer_sql if is_writing() else None
+        try:
+            connection.exec_driver_sql(sql or "BEGIN")
+        except DBAPIError as exc:
+            if not self.is_busy_error(exc):
+                raise
+            raise DatabaseBusy() from None
 
     def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
         """A table with a text primary key is stored, and scanned, in rowid order."""

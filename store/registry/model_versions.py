@@ -132,7 +132,7 @@ class ModelVersionStore(SqlStore):
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
         validation.check_model_name(name)
-        with self.session() as session:
+        with self.read_session() as session:
             return self._read(session, name, validation.checked_version(version))
 
     def update_model_version(
@@ -199,14 +199,14 @@ class ModelVersionStore(SqlStore):
     def get_model_version_download_uri(self, name: str, version: int | str) -> str:
         """Where the version's files are: its storage location, else its source."""
         validation.check_model_name(name)
-        with self.session() as session:
+        with self.read_session() as session:
             row = reading.find_model_version(session, name, validation.checked_version(version))
             return str(row.storage_location or row.source)
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         validation.check_model_name(name)
         validation.check_alias(alias)
-        with self.session() as session:
+        with self.read_session() as session:
             stmt = select(registered_model_aliases).where(
                 registered_model_aliases.c.name == name,
                 registered_model_aliases.c.alias == alias,
@@ -232,7 +232,7 @@ class ModelVersionStore(SqlStore):
             model_versions.c.current_stage != STAGE_DELETED_INTERNAL,
             *model_version_conditions(comparisons, self.dialect),
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return load_page(session, stmt, order, offset, max_results, reading.load_model_versions)
 
     def set_model_version_tag(self, name: str, version: int | str, tag: Tag) -> None:

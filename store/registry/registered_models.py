@@ -62,7 +62,7 @@ class RegisteredModelStore(SqlStore):
 
     def get_registered_model(self, name: str) -> RegisteredModel:
         validation.check_model_name(name)
-        with self.session() as session:
+        with self.read_session() as session:
             row = reading.find_registered_model(session, name)
             return reading.load_registered_models(session, [row])[0]
 
@@ -130,7 +130,7 @@ class RegisteredModelStore(SqlStore):
         stmt = select(registered_models).where(
             *registered_model_conditions(comparisons, self.dialect)
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return load_page(
                 session, stmt, order, offset, max_results, reading.load_registered_models
             )
@@ -187,7 +187,7 @@ class RegisteredModelStore(SqlStore):
         """The highest live version in each of `stages` (all stages when none are given)."""
         validation.check_model_name(name)
         wanted = {validation.canonical_stage(stage) for stage in stages or ALL_STAGES}
-        with self.session() as session:
+        with self.read_session() as session:
             reading.find_registered_model(session, name)
             rows = reading.latest_version_rows(session, [name]).get(name, [])
             chosen = [row for row in rows if row.current_stage in wanted]

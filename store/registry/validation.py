@@ -33,11 +33,14 @@ def check_model_name(name: str | None, parameter: str = "name") -> str:
 def checked_version(version: int | str) -> int:
     """A model version number given as an int or a decimal string."""
     try:
-        return int(version)
+        number = int(version)
     except (TypeError, ValueError):
+        number = None
+    if number is None or not -(2**63) <= number < 2**63:
         raise StoreError(
             f"Parameter 'version' must be an integer, got {version!r}; give a version number."
-        ) from None
+        )
+    return number
 
 
 def check_alias(alias: str | None) -> str:

@@ -1,4 +1,4 @@
-"""The ASGI application: MLflow's REST API, /health and /version.
+"""The ASGI application: MLflow's REST API, /health, /version and the page at /.
 
 Each worker process calls `app_from_environment`, which reads the settings the `trackstore server`
 command left in the environment, so that every worker opens one Engine of its own.
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from store.server import experiments, logged_models, registry, runs, traces
+from store.server import experiments, landing, logged_models, registry, runs, traces
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
 from store.server.routing import AJAX_PREFIX, Endpoint, routes
 from store.server.stores import open_stores
@@ -23,15 +23,22 @@ from store.server.stores import open_stores
 URI_VARIABLE = "TRACKSTORE_SERVER_BACKEND_STORE_URI"
 ARTIFACT_ROOT_VARIABLE = "TRACKSTORE_SERVER_ARTIFACT_ROOT"
 DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
+ARTIFACTS_DESTINATION_VARIABLE = "TRACKSTORE_SERVER_ARTIFACTS_DESTINATION"
 
 
 @dataclass(frozen=True)
 class Settings:
     backend_store_uri: str
     artifact_root: str = DEFAULT_ARTIFACT_ROOT
+    # Where the server keeps the artifacts it serves; None when it serves none.
+    artifacts_destination: str | None = None
 
     def to_environment(self) -> dict[str, str]:
-        return {URI_VARIABLE: self.backend_store_uri, ARTIFACT_ROOT_VARIABLE: self.artifact_root}
+        return {
+            URI_VARIABLE: self.backend_store_uri,
+            ARTIFACT_ROOT_VARIABLE: self.artifact_root,
+            ARTIFACTS_DESTINATION_VARIABLE: self.artifacts_destination or "",
+        }
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -54,7 +61,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
     chosen = all_endpoints() if endpoints is None else endpoints
     return Starlette(
         routes=[
-            *_service_routes(),
+            *_service_routes(settings),
             *routes(chosen),
             *routes(runs.AJAX_ENDPOINTS, prefixes=[AJAX_PREFIX]),
         ],
@@ -69,11 +76,12 @@ def app_from_environment() -> Starlette:
         Settings(
             backend_store_uri=os.environ[URI_VARIABLE],
             artifact_root=os.environ.get(ARTIFACT_ROOT_VARIABLE, DEFAULT_ARTIFACT_ROOT),
+            artifacts_destination=os.environ.get(ARTIFACTS_DESTINATION_VARIABLE) or None,
         )
     )
 
 
-def _service_routes() -> list[BaseRoute]:
+def _service_routes(settings: Settings) -> list[BaseRoute]:
     version = importlib.metadata.version("trackstore")
 
     async def health(request: Request) -> Response:
@@ -82,7 +90,11 @@ def _service_routes() -> list[BaseRoute]:
     async def version_text(request: Request) -> Response:
         return PlainTextResponse(version)
 
-    return [Route("/health", health), Route("/version", version_text)]
+    return [
+        Route("/health", health),
+        Route("/version", version_text),
+        landing.route(settings.backend_store_uri, settings.artifacts_destination, version),
+    ]
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

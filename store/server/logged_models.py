@@ -68,7 +68,7 @@ def delete_logged_model_tag(stores: Stores, message: Message) -> Result:
 
 def search_logged_models(stores: Stores, message: Message) -> Result:
     found = stores.logged_models.search_logged_models(
-        experiment_ids=message.texts("experiment_ids"),
+        experiment_ids=message.required_texts("experiment_ids"),
         filter_string=message.text("filter") or None,
         datasets=[_dataset(item) for item in message.objects("datasets")] or None,
         max_results=message.integer("max_results") or None,

@@ -13,15 +13,21 @@ from store.errors import StoreError
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TRUE = ("true", "1")
+# The range of protobuf's int64, the widest integer field of MLflow's messages.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _FALSE = ("false", "0")
 
 
 class Message:
     """One request's fields: from the JSON body or the query string, plus path parameters."""
 
-    def __init__(self, fields: Mapping[str, Any], from_query: bool = False) -> None:
+    def __init__(
+        self, fields: Mapping[str, Any], from_query: bool = False, nul_allowed: bool = True
+    ) -> None:
         self._fields = fields
         self._from_query = from_query
+        # False where the database cannot store the NUL character (see text_holds_nul).
+        self._nul_allowed = nul_allowed
 
     @overload
     def text(self, name: str) -> str | None: ...
@@ -33,6 +39,7 @@ class Message:
             return default
         if not isinstance(value, str):
             raise _invalid(name, value, "a string")
+        self._check_nul(name, value)
         return value
 
     def required_text(self, name: str) -> str:
@@ -51,14 +58,12 @@ class Message:
             return default
         if isinstance(value, bool):
             raise _invalid(name, value, "a whole number")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-        raise _invalid(name, value, "a whole number")
+        number = _whole(value) if isinstance(value, (int, str)) else None
+        if number is None:
+            raise _invalid(name, value, "a whole number")
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise _invalid(name, value, "a whole number that fits in 64 bits")
+        return number
 
     def required_integer(self, name: str) -> int:
         value = self.integer(name)
@@ -102,6 +107,14 @@ class Message:
         for value in values:
             if not isinstance(value, str):
                 raise _invalid(name, value, "a list of strings")
+            self._check_nul(name, value)
+        return values
+
+    def required_texts(self, name: str) -> list[str]:
+        """A repeated string field that must hold at least one value."""
+        values = self.texts(name)
+        if not values:
+            raise missing(name)
         return values
 
     def objects(self, name: str) -> list["Message"]:
@@ -110,7 +123,7 @@ class Message:
         for value in values:
             if not isinstance(value, dict):
                 raise _invalid(name, value, "a list of objects")
-        return [Message(value) for value in values]
+        return [Message(value, nul_allowed=self._nul_allowed) for value in values]
 
     def object(self, name: str) -> "Message | None":
         value = self._raw(name)
@@ -118,11 +131,17 @@ class Message:
             return None
         if not isinstance(value, dict):
             raise _invalid(name, value, "an object")
-        return Message(value)
+        return Message(value, nul_allowed=self._nul_allowed)
 
     def run_id(self) -> str:
         """The run id, which older clients send as `run_uuid`."""
         return self.text("run_id") or self.required_text("run_uuid")
+
+    def _check_nul(self, name: str, value: str) -> None:
+        if not self._nul_allowed and "\x00" in value:
+            raise _invalid(
+                name, value, "text without NUL characters, which this database cannot hold"
+            )
 
     def _raw(self, name: str) -> Any:
         value = self._fields.get(name)

@@ -9,8 +9,15 @@ import orjson
 from starlette.responses import Response
 
 from compat import TrackstoreError
+from compat.transactions import DatabaseBusy
 from compat.urls import mask_text
-from store.errors import INTERNAL_ERROR, INVALID_PARAMETER_VALUE, StoreError
+from store.errors import (
+    HTTP_STATUS,
+    INTERNAL_ERROR,
+    INVALID_PARAMETER_VALUE,
+    TEMPORARILY_UNAVAILABLE,
+    StoreError,
+)
 
 log = logging.getLogger("trackstore.server")
 
@@ -31,12 +38,17 @@ def error_response(error_code: str, message: str, status: int) -> Response:
 def failure_response(exc: BaseException) -> Response:
     """The response for an exception a handler raised.
 
-    A StoreError keeps its code and sentence; other TrackstoreErrors are the caller's fault;
+    A StoreError keeps its code and sentence; DatabaseBusy asks the client to try again (503,
+    which MLflow's client retries); other TrackstoreErrors are the caller's fault;
     anything else is logged with its traceback (its message with passwords masked) and answered
     without detail, so that SQL text and connection strings never reach a client.
     """
     if isinstance(exc, StoreError):
         return error_response(exc.error_code, str(exc), exc.http_status)
+    if isinstance(exc, DatabaseBusy):
+        return error_response(
+            TEMPORARILY_UNAVAILABLE, str(exc), HTTP_STATUS[TEMPORARILY_UNAVAILABLE]
+        )
     if isinstance(exc, TrackstoreError):
         return error_response(INVALID_PARAMETER_VALUE, str(exc), 400)
     frames = "".join(traceback.format_tb(exc.__traceback__))

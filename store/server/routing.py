@@ -1,5 +1,6 @@
 """MLflow's REST paths bound to handlers: each handler takes the stores and a Message."""
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,8 @@ def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) ->
 def _asgi(handler: Handler) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
-            message = await read_message(request)
             stores: Stores = request.app.state.stores
+            message = await read_message(request, stores.tracking.dialect.text_holds_nul)
             if stores.run_inline:
                 result = handler(stores, message)
             else:
@@ -57,28 +58,45 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
     return endpoint
 
 
-async def read_message(request: Request) -> Message:
+async def read_message(request: Request, nul_allowed: bool = True) -> Message:
     """The request's fields: the query string of a GET, the JSON body otherwise."""
     if request.method == "GET":
         query = request.query_params
         fields: dict[str, Any] = {key: query.getlist(key) for key in query}
         fields.update(request.path_params)
-        return Message(fields, from_query=True)
+        return Message(fields, from_query=True, nul_allowed=nul_allowed)
     body = await request.body()
     payload = _decode(body) if body.strip() else {}
-    return Message({**payload, **request.path_params})
+    return Message({**payload, **request.path_params}, nul_allowed=nul_allowed)
 
 
 def _decode(body: bytes) -> dict[str, Any]:
     """The JSON object in `body`; older clients send it encoded twice, as a JSON string."""
     try:
-        payload = orjson.loads(body)
+        payload = _loads(body)
         if isinstance(payload, str):
-            payload = orjson.loads(payload)
-    except orjson.JSONDecodeError:
+            payload = _loads(payload)
+    except (ValueError, TypeError, RecursionError):
         raise StoreError(
             "The request body is not valid JSON; send a JSON object with the request's fields."
         ) from None
     if not isinstance(payload, dict):
         raise StoreError("The request body must be a JSON object holding the request's fields.")
     return payload
+
+
+def _loads(data: bytes | str) -> Any:
+    """JSON as MLflow's server reads it, which includes the bare NaN, Infinity and -Infinity
+    that Python's json.dumps (and so requests' `json=`) writes for floats that are not finite.
+
+    orjson refuses those, so only such bodies take the standard library's slower road; what it
+    reads must still be text orjson can write (no lone surrogates), as the database must store it.
+    Raises ValueError (orjson's TypeError, or RecursionError when nested past the standard
+    library's depth) for anything else.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        payload = json.loads(data)
+        orjson.dumps(payload)
+        return payload

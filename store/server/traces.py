@@ -43,7 +43,7 @@ def get_trace_info(stores: Stores, message: Message) -> Result:
 
 def search_traces(stores: Stores, message: Message) -> Result:
     traces, token = stores.traces.search_traces(
-        experiment_ids=message.texts("experiment_ids"), **search_options(message)
+        experiment_ids=message.required_texts("experiment_ids"), **search_options(message)
     )
     return page([trace.to_json() for trace in traces], token, "traces")
 

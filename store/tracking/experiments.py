@@ -75,14 +75,14 @@ class ExperimentStore(SqlStore):
 
     def get_experiment(self, experiment_id: str | int | None) -> Experiment:
         """The experiment in any stage; a missing id means the Default experiment, "0"."""
-        with self.session() as session:
+        with self.read_session() as session:
             row = find_experiment(
                 session, experiment_id or DEFAULT_EXPERIMENT_ID, ViewType.ALL.stages()
             )
             return load_experiments(session, [row])[0]
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
-        with self.session() as session:
+        with self.read_session() as session:
             stmt = select(experiments).where(compare(experiments.c.name, "=", name, self.dialect))
             row = session.execute(stmt).first()
             return load_experiments(session, [row])[0] if row is not None else None
@@ -105,7 +105,7 @@ class ExperimentStore(SqlStore):
         stmt = select(experiments).where(
             experiments.c.lifecycle_stage.in_(ViewType.of(view_type).stages()), *conditions
         )
-        with self.session() as session:
+        with self.read_session() as session:
             page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
             return Page(load_experiments(session, page.items), page.next_page_token)
 

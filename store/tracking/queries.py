@@ -52,7 +52,7 @@ class QueryStore(SqlStore):
             *conditions,
         )
         stmt, ordering = ordered_runs(stmt, orders, self.dialect)
-        with self.session() as session:
+        with self.read_session() as session:
             page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
             rows = [row._mapping for row in page.items]
             return Page(load_runs(session, rows, with_outputs=False), page.next_page_token)
@@ -70,7 +70,7 @@ class QueryStore(SqlStore):
             metrics.c.run_uuid == run_id, metrics.c.key == metric_key
         )
         ordering = [metrics.c.timestamp, metrics.c.step, metrics.c.value]
-        with self.session() as session:
+        with self.read_session() as session:
             return fetch_page(
                 session, stmt, ordering, offset_from_token(page_token), max_results, _metric
             )
@@ -83,7 +83,7 @@ class QueryStore(SqlStore):
             metrics.c.key == metric_key, metrics.c.run_uuid.in_(list(run_ids))
         )
         ordering = [metrics.c.run_uuid, metrics.c.timestamp, metrics.c.step, metrics.c.value]
-        with self.session() as session:
+        with self.read_session() as session:
             page = fetch_page(
                 session, stmt, ordering, 0, max_results, lambda row: (row[0], _metric(row[1:]))
             )

@@ -95,7 +95,7 @@ class RunStore(SqlStore):
         return Run(run_info(values), data, RunInputs())
 
     def get_run(self, run_id: str) -> Run:
-        with self.session() as session:
+        with self.read_session() as session:
             return load_run(session, run_id)
 
     def update_run_info(
