@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from compat import make_engine
+from compat import dialect_for, make_engine
 from compat.dialects import sqlite
 from compat.transactions import DatabaseBusy, writing
 from store.server.app import Settings, create_app
@@ -37,6 +37,7 @@ def database(tmp_path: Path) -> Path:
 @pytest.fixture
 def engine(database: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{database}")
+    dialect_for("sqlite").keep_settings(engine, {})  # WAL, as for a database trackstore serves
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
     yield engine
