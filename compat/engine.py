@@ -130,10 +130,15 @@ def wait_until_answering(engine: Engine, wait_seconds: float) -> None:
             reason = mask_text(_first_line(exc.orig), engine.url)
             if dialect.is_permanent_connect_error(reason) or time.monotonic() + delay > deadline:
                 engine.dispose()
+                advice = (
+                    "check that the file and its folder may be read and written by this user"
+                    if dialect.file_based
+                    else "check that the server is running, reachable and the credentials are "
+                    f"right, or raise {WAIT_VARIABLE} (now {wait_seconds:g} s) if it is still "
+                    "starting"
+                )
                 raise TrackstoreError(
-                    f"Could not connect to {mask_url(engine.url)} ({reason}); check that the "
-                    f"server is running, reachable and the credentials are right, or raise "
-                    f"{WAIT_VARIABLE} (now {wait_seconds:g} s) if it is still starting."
+                    f"Could not connect to {mask_url(engine.url)} ({reason}); {advice}."
                 ) from None
             log.info("Waiting for %s: %s", mask_url(engine.url), reason)
             time.sleep(delay)

@@ -93,8 +93,14 @@ def work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iter
     what they write beside themselves (`mlruns/`, `mlartifacts/`, `mlruns.db`) never lands in
     the checkout."""
     checkout = Path.cwd()
-    os.chdir(tmp_path_factory.mktemp("cwd"))
-    try:
-        yield
-    finally:
-        os.chdir(checkout)
+    root = str(Path(__file__).resolve().parents[1])
+    with pytest.MonkeyPatch.context() as patch:
+        # `python -m tests.x` in a subprocess still finds the checkout's modules.
+        patch.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        )
+        os.chdir(tmp_path_factory.mktemp("cwd"))
+        try:
+            yield
+        finally:
+            os.chdir(checkout)

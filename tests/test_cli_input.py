@@ -1,5 +1,10 @@
 """Bad input at the command line: one sentence, a non-zero exit, nothing created or changed."""
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -62,3 +67,27 @@ def test_backup_to_a_path_that_cannot_be_opened(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "File name too long" in result.stderr
+
+
+def test_backup_into_a_folder_the_user_may_not_read() -> None:
+    """As nobody (tests run as root): the database is readable, the backup's folder is not."""
+    folder = Path(tempfile.mkdtemp(prefix="trackstore-test-"))
+    try:
+        folder.chmod(0o755)
+        source = f"sqlite:///{folder / 'store.db'}"
+        assert run_trackstore("db", "upgrade", source).returncode == 0
+        (folder / "store.db").chmod(0o644)
+        (folder / "private").mkdir(mode=0o700)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        result = subprocess.run(
+            [*(as_nobody if os.geteuid() == 0 else []), sys.executable, "-m", "store.cli",
+             "db", "backup", source, "--to", str(folder / "private" / "backup.db")],
+            cwd=folder, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"error: Cannot look at {folder / 'private' / 'backup.db'} (Permission denied); "
+            "choose a path in a folder you may read and write."
+        )
+    finally:
+        shutil.rmtree(folder)

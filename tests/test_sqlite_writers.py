@@ -41,7 +41,6 @@ def engine(database: Path) -> Iterator[Engine]:
     sqlite.set_journal_mode(engine, "WAL")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
-    sqlite.set_journal_mode(engine, "WAL")
     yield engine
     engine.dispose()
 

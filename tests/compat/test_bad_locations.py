@@ -1,8 +1,11 @@
 """Bad input met before any connection: one sentence, and nothing created or changed."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,26 +67,54 @@ def test_missing_folder_is_never_created(tmp_path: Path) -> None:
     assert not (tmp_path / "no").exists()
 
 
-def test_unreadable_file_says_permission(tmp_path: Path) -> None:
-    """As a user who may not read the file (tests run as root, so as nobody)."""
-    folder = tmp_path / "private"
-    folder.mkdir()
-    (folder / "store.db").write_bytes(b"SQLite format 3\x00")
-    folder.chmod(0o700)
-    tmp_path.chmod(0o755)
-    script = (
-        "from compat import make_engine, TrackstoreError\n"
-        f"try:\n    make_engine('sqlite:///{folder / 'store.db'}')\n"
-        "except TrackstoreError as exc:\n    print(exc)\n"
-    )
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A temporary folder any user may enter (pytest's own are the owner's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="trackstore-test-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for inner in folder.iterdir():
+            inner.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def run_as_nobody(script: str) -> subprocess.CompletedProcess[str]:
+    """Run Python `script` as a user without rights of its own (tests run as root)."""
     as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-    if os.geteuid() != 0:
-        as_nobody = []
-    result = subprocess.run(
-        [*as_nobody, sys.executable, "-c", script],
+    return subprocess.run(
+        [*(as_nobody if os.geteuid() == 0 else []), sys.executable, "-c", script],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
         check=False,
     )
-    assert "may not read" in result.stdout, result.stderr
+
+
+def make_engine_as_nobody(uri: str) -> str:
+    script = (
+        "from compat import make_engine, TrackstoreError\n"
+        f"try:\n    make_engine('{uri}', wait_seconds=0)\n"
+        "except TrackstoreError as exc:\n    print(exc)\n"
+    )
+    result = run_as_nobody(script)
+    assert result.stdout, result.stderr
+    return result.stdout
+
+
+def test_unreadable_file_says_permission(open_folder: Path) -> None:
+    private = open_folder / "private"
+    private.mkdir(mode=0o700)
+    (private / "store.db").write_bytes(b"SQLite format 3\x00")
+    message = make_engine_as_nobody(f"sqlite:///{private / 'store.db'}")
+    assert message.startswith(f"trackstore may not read {private / 'store.db'}")
+
+
+def test_a_file_sqlite_cannot_create_gets_file_advice(open_folder: Path) -> None:
+    locked = open_folder / "read-only"
+    locked.mkdir(mode=0o555)
+    message = make_engine_as_nobody(f"sqlite:///{locked / 'new.db'}")
+    assert "unable to open database file" in message
+    assert "may be read and written by this user" in message
+    assert "server is running" not in message
