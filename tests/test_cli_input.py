@@ -1,15 +1,15 @@
 """Bad input at the command line: one sentence, a non-zero exit, nothing created or changed."""
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from store.cli import main
 from tests.cli import run_trackstore
+from tests.compat.test_bad_locations import as_nobody
 
 
 @pytest.mark.parametrize(
@@ -78,13 +78,11 @@ def test_backup_into_a_folder_the_user_may_not_read() -> None:
         assert run_trackstore("db", "upgrade", source).returncode == 0
         (folder / "store.db").chmod(0o644)
         (folder / "private").mkdir(mode=0o700)
-        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-        result = subprocess.run(
-            [*(as_nobody if os.geteuid() == 0 else []), sys.executable, "-m", "store.cli",
-             "db", "backup", source, "--to", str(folder / "private" / "backup.db")],
-            cwd=folder, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        assert result.returncode == 1
+        with as_nobody():
+            result = CliRunner().invoke(
+                main, ["db", "backup", source, "--to", str(folder / "private" / "backup.db")]
+            )
+        assert result.exit_code == 1
         assert result.stderr.strip() == (
             f"error: Cannot look at {folder / 'private' / 'backup.db'} (Permission denied); "
             "choose a path in a folder you may read and write."
