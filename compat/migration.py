@@ -229,6 +229,31 @@ def large_text() -> TypeEngine[Any]:
     return dialect().large_text_type()
 
 
+def longest_text() -> TypeEngine[Any]:
+    """TEXT where it is unbounded in practice; LONGTEXT (4 GiB) on MySQL."""
+    return dialect().longest_text_type()
+
+
+def has_trigger(trigger: str) -> bool:
+    if offline():
+        return False
+    lookup = sa.text(dialect().trigger_lookup_sql)
+    return op.get_bind().execute(lookup, {"name": trigger}).first() is not None
+
+
+def forbid_changes_once(trigger: str, table: str, columns: Sequence[str], message: str) -> None:
+    """Install `trigger`, which makes an UPDATE of `table` that changes any of `columns` (the
+    key first) fail with `message`, unless it is already there."""
+    if not has_trigger(trigger):
+        for statement in dialect().forbid_changes_sql(trigger, table, columns, message):
+            op.execute(statement)
+
+
+def drop_trigger_if_present(trigger: str, table: str) -> None:
+    for statement in dialect().drop_trigger_sql(trigger, table):
+        op.execute(statement)
+
+
 def replace_foreign_key(
     table: str,
     referred_table: str,
