@@ -307,7 +307,9 @@ def _before(table: str, conventional_names: bool = True) -> sa.Table:
 
 def _default_workspace_once() -> None:
     """The workspace every existing row now belongs to."""
-    workspaces = sa.table("workspaces", sa.column("name"), sa.column("description"))
+    workspaces = sa.table(
+        "workspaces", sa.column("name", sa.String()), sa.column("description", sa.Text())
+    )
     if not step.offline():
         found = op.get_bind().execute(
             sa.select(workspaces.c.name).where(workspaces.c.name == DEFAULT)
