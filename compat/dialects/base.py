@@ -93,6 +93,9 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # The command-line client ends a statement at every semicolon, even inside the body of a
+    # trigger: an offline script sets another delimiter around a statement with a body.
+    client_splits_bodies: ClassVar[bool] = False
     # A query that returns a row when the current database has the trigger bound as :name.
     trigger_lookup_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
