@@ -246,7 +246,22 @@ def forbid_changes_once(trigger: str, table: str, columns: Sequence[str], messag
     key first) fail with `message`, unless it is already there."""
     if not has_trigger(trigger):
         for statement in dialect().forbid_changes_sql(trigger, table, columns, message):
-            op.execute(statement)
+            execute_with_body(statement)
+
+
+# What ends a statement with a body in an offline script, where the client needs another.
+BODY_DELIMITER = "//"
+
+
+def execute_with_body(statement: str) -> None:
+    """Run a statement whose body holds semicolons (a trigger's, a function's); an offline
+    script wraps it in DELIMITER lines for a client that would cut it at them."""
+    if offline() and dialect().client_splits_bodies:
+        op.get_context().impl.static_output(
+            f"DELIMITER {BODY_DELIMITER}\n{statement} {BODY_DELIMITER}\nDELIMITER ;"
+        )
+        return
+    op.execute(statement)
 
 
 def drop_trigger_if_present(trigger: str, table: str) -> None:

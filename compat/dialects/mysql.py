@@ -45,6 +45,7 @@ class MySQL(Dialect):
     type_change_keeps_old_check = True
     type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+    client_splits_bodies = True
     trigger_lookup_sql = (
         "SELECT 1 FROM information_schema.triggers "
         "WHERE trigger_schema = DATABASE() AND trigger_name = :name"
