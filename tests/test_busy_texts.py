@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from compat import dialect_for, make_engine
 from compat.transactions import DatabaseBusy
-from store.tracking import TrackingStore
+from store.tracking.store import TrackingStore
 from tests.store.fresh import create_fresh_schema
 
 pytestmark = pytest.mark.backends("postgresql", "mysql")

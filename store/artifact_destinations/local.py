@@ -18,7 +18,7 @@ from store.artifact_destinations.base import (
     unsupported_multipart,
 )
 from store.artifact_destinations.paths import invalid_path
-from store.errors import not_found
+from store.common.errors import not_found
 
 # Uploads in progress live beside their target under this prefix, so that the rename which
 # ends them stays on one file system; listings leave them out.
