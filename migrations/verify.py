@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect, Engine
 
 from compat import TrackstoreError, mask_url
 from migrations import runner
-from migrations.inspect_schema import Snapshot, snapshot
+from migrations.inspect_schema import Snapshot, snapshot, tables_of
 from migrations.progress import Progress
 
 _LENGTH = re.compile(r"CHAR\((\d+)\)", re.IGNORECASE)
@@ -54,7 +54,7 @@ def verify(engine: Engine, head: MetaData, progress: Progress | None = None) -> 
 def differences(head: MetaData, live: Snapshot, dialect: Dialect) -> Iterator[str]:
     """One sentence per way `live` departs from the models `head`."""
     wanted = set(head.tables)
-    present = set(live) - {runner.VERSION_TABLE}
+    present = set(tables_of(live)) - {runner.VERSION_TABLE}
     yield from (f"table {name} is missing" for name in sorted(wanted - present))
     yield from (f"table {name} is not expected" for name in sorted(present - wanted))
     for name in sorted(wanted & present):

@@ -95,6 +95,7 @@ def _table(columns: list[tuple[object, ...]], **parts: object) -> dict[str, obje
         "unique_constraints": [],
         "indexes": [],
         "check_constraints": [],
+        "triggers": [],
         **parts,
     }
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
 from tests.mlflow_compat.test_server_client import assert_same_answers, normalise
-from tests.mlflow_compat.twins import twin_database
 from tests.moto_s3 import MotoS3, moto_s3
+from tests.twins import twin_database
 
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402

@@ -17,8 +17,8 @@ import pytest
 from compat import make_engine
 from store.entities import Dataset, DatasetInput, Metric, Tag
 from store.tracking import TrackingStore
-from tests.mlflow_compat.twins import twin_database
 from tests.store.fresh import create_fresh_schema
+from tests.twins import twin_database
 
 pytestmark = pytest.mark.mlflow_compat
 mlflow = pytest.importorskip("mlflow")
