@@ -1,4 +1,5 @@
-"""The last step of `db upgrade`: the live schema against the head models, in a second or less.
+"""The last step of `db upgrade`: the live schema against the models the store serves, in a
+second or less.
 
 `db check` builds the expected schema on a scratch database and compares everything; this check
 needs no second database (nor the right to create one) and runs after every upgrade. It reads
@@ -25,20 +26,23 @@ _LENGTH = re.compile(r"CHAR\((\d+)\)", re.IGNORECASE)
 SHOWN = 10
 
 
-def verify(engine: Engine, head: MetaData, progress: Progress | None = None) -> None:
+def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | None = None) -> None:
     """Fail, naming the drift, unless the schema matches the revision the database records.
 
-    Only head has models to compare with; at an older revision the progress says so.
+    Only the served revision has models to compare with; at another the progress says so.
     """
     started = time.perf_counter()
     with engine.connect() as connection:
         revision = runner.current_revision(connection)
         live = snapshot(connection)
-    if revision != runner.head_revision():
+    if revision != served.revision:
         if progress is not None:
-            progress(f"not verified: {revision} is not head; `trackstore db check` compares it")
+            progress(
+                f"not verified: {revision} is not the revision this trackstore serves "
+                f"({served.revision}); `trackstore db check` compares it"
+            )
         return
-    drift = list(differences(head, live, engine.dialect))
+    drift = list(differences(served.metadata, live, engine.dialect))
     if drift:
         shown = "; ".join(drift[:SHOWN]) + ("; ..." if len(drift) > SHOWN else "")
         raise TrackstoreError(

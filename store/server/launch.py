@@ -73,7 +73,8 @@ def prepare_database(
     the Default experiment if none exists.
 
     The guard raises TrackstoreError when the schema will not do; an empty SQLite database is
-    created at head, as MLflow's server does. A server of artifacts only has no database.
+    created at the revision the store serves, as MLflow's server does. A server of artifacts
+    only has no database.
     """
     if settings.artifacts.only:
         return
@@ -83,9 +84,8 @@ def prepare_database(
         if upgrade:
             runner.upgrade(
                 engine,
-                "head",
                 progress=progress,
-                fresh=models.create_all,
+                fresh=models.SERVED,
                 before_change=None
                 if backup_to is None
                 else functools.partial(backups.take_backup, engine, backup_to, progress),
