@@ -95,7 +95,9 @@ def test_tables_without_revision_are_refused_with_stamp_advice(fresh_engine: Eng
     assert f"`trackstore db stamp {mask_url(fresh_engine.url)} REV`" in message
 
 
-def test_empty_database_is_created_at_the_served_revision_when_allowed(fresh_engine: Engine) -> None:
+def test_empty_database_is_created_at_the_served_revision_when_allowed(
+    fresh_engine: Engine,
+) -> None:
     guard.ensure_servable(fresh_engine, create_if_empty=True)
     with fresh_engine.connect() as connection:
         assert runner.current_revision(connection) == models.REVISION
