@@ -30,7 +30,7 @@ def ensure_servable(
     """
     with engine.connect() as connection:
         revisions = _recorded_revisions(connection)
-        if revisions == [models.REVISION]:
+        if revisions == [models.SERVED.revision]:
             return
         empty = not revisions and runner.is_empty(connection)
     where = mask_url(engine.url)
@@ -69,7 +69,7 @@ def _create_or_refuse(
 
 
 def _wrong_revision(where: str, revisions: list[str]) -> str:
-    served = models.REVISION
+    served = models.SERVED.revision
     order = [script.revision for script in runner.history()]
     if len(revisions) == 1 and revisions[0] in order:
         found = revisions[0]
@@ -93,10 +93,9 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
 
 def _ahead(where: str, found: str) -> str:
     """The refusal for a database the chain knows but the store does not serve yet."""
-    head, release = runner.head_revision(), runner.head_release()
+    served, head, release = models.SERVED.revision, runner.head_revision(), runner.head_release()
     return (
-        f"{where} is at revision {found}, ahead: this trackstore's store serves "
-        f"{models.REVISION}; the chain reaches {head}{f' ({release})' if release else ''}; "
-        "serve it with the MLflow release that upgraded it, or restore a backup taken at "
-        f"{models.REVISION}."
+        f"{where} is at revision {found}, ahead: this trackstore's store serves {served}; the "
+        f"chain reaches {head}{f' ({release})' if release else ''}; serve it with the MLflow "
+        f"release that upgraded it, or restore a backup taken at {served}."
     )
