@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from compat import make_engine
 from migrations import base_schema, runner
-from tests.mlflow_compat.reference import mlflow_upgrade
+from tests.mlflow_reference import mlflow_upgrade
 from tests.twins import twin_database
 
 pytestmark = pytest.mark.mlflow_compat

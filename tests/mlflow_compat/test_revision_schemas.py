@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from compat import make_engine
 from migrations import base_schema, runner
-from tests.mlflow_compat.reference import mlflow_upgrade
+from tests.mlflow_reference import mlflow_upgrade
 from tests.schema import snapshot
 from tests.twins import twin_database
 

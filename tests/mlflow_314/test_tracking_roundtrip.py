@@ -20,7 +20,7 @@ from store.tracking import TrackingStore
 from tests.store.fresh import create_fresh_schema
 from tests.twins import twin_database
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 mlflow = pytest.importorskip("mlflow")
 
 SEARCHES: list[tuple[str, list[str]]] = [
