@@ -80,8 +80,7 @@ def log_run(client: Any, run_id: str, model_id: str) -> None:
     client.set_tag(run_id, "long", LONG)
     values = [0.5, 0.25, math.nan, math.inf, -math.inf, -1.5e-300]
     metrics = [
-        Metric("loss", value, 1_751_000_000_000 + step, step)
-        for step, value in enumerate(values)
+        Metric("loss", value, 1_751_000_000_000 + step, step) for step, value in enumerate(values)
     ]
     client.log_batch(run_id, metrics=[*metrics, Metric("loss", 0.1, 1_751_000_000_000, 2)])
     dataset = Dataset("train", "d1g357", "local", '{"uri": "/data/train"}', '{"cols": 3}')

@@ -194,10 +194,10 @@ def current(uri: str) -> None:
 @db.command()
 def history() -> None:
     """List every revision, oldest first."""
-    marks = {runner.head_revision(): "head", models.REVISION: "served"}
+    ends = (("head", runner.head_revision()), ("served", models.REVISION))
     for script in runner.history():
-        marker = f" ({marks[script.revision]})" if script.revision in marks else ""
-        echo(f"{script.revision}  {script.doc}{marker}")
+        marks = ", ".join(name for name, revision in ends if revision == script.revision)
+        echo(f"{script.revision}  {script.doc}{f' ({marks})' if marks else ''}")
 
 
 @db.command()

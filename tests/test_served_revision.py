@@ -7,6 +7,7 @@ chain holds today, it pins a store one revision lower in-process (`pinned`): its
 the served ones stamped lower, which is all the roads below look at.
 """
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -162,9 +163,17 @@ def test_guard_creates_an_empty_database_at_the_served_revision(fresh_engine: En
 
 
 def test_history_marks_the_served_revision_and_the_head() -> None:
-    lines = run_trackstore("db", "history").stdout.splitlines()
-    marked = [line.split()[0] for line in lines if line.endswith(("(served)", "(head)"))]
-    assert marked == sorted({models.REVISION, runner.head_revision()}, key=ORDER.index)
+    output = run_trackstore("db", "history").stdout
+    starts = [output.index(f"{revision}  ") for revision in ORDER]
+    entries = [output[a:b].rstrip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+    marked = {
+        revision: found.group(1).split(", ")
+        for revision, entry in zip(ORDER, entries, strict=True)
+        if (found := re.search(r" \(((?:head|served)(?:, served)?)\)$", entry))
+    }
+    expected: dict[str, list[str]] = {runner.head_revision(): ["head"]}
+    expected.setdefault(models.REVISION, []).append("served")
+    assert marked == expected
 
 
 def test_migrations_do_not_import_the_store() -> None:
