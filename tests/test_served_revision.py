@@ -83,6 +83,15 @@ def test_upgrade_to_head_walks_the_whole_chain(fresh_backend: str, fresh_engine:
     assert f"upgraded to {runner.head_revision()}" in result.stdout
 
 
+@pytest.mark.parametrize("revision", [None, "head"])
+def test_offline_sql_ends_at_the_served_revision_unless_asked(revision: str | None) -> None:
+    asked = ["--revision", revision] if revision else []
+    result = run_trackstore("db", "upgrade", "--sql", "--dialect", "sqlite", *asked)
+    assert result.returncode == 0, result.stderr
+    recorded = re.findall(r"SET version_num='(\w+)'", result.stdout)
+    assert recorded[-1] == (runner.head_revision() if revision else models.REVISION)
+
+
 def test_fresh_road_creates_the_served_revision(
     fresh_engine: Engine, pinned: runner.ServedSchema, creator: Recorder
 ) -> None:
