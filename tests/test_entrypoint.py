@@ -69,10 +69,10 @@ def serve(env: Mapping[str, str], log: Path, started: list[LiveServer]) -> LiveS
     return server
 
 
-def test_never_serves_a_database_at_head(
+def test_never_serves_a_database_at_the_served_revision(
     fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
 ) -> None:
-    runner.upgrade(make_engine(fresh_backend), "head")
+    runner.upgrade(make_engine(fresh_backend), models.REVISION)
     port = free_port()
     server = serve(entrypoint_env(fresh_backend, port), tmp_path / "log", serving)
     assert server.process.poll() is None

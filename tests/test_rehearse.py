@@ -61,8 +61,9 @@ def rehearse(backup: Path, scratch: str, report: Path) -> tuple[int, str, ET.Ele
 
 
 def pending_after(revision: str) -> list[str]:
+    """The revisions a rehearsal applies from `revision`: up to the one the store serves."""
     revisions = [script.revision for script in runner.history()]
-    return revisions[revisions.index(revision) + 1 :]
+    return revisions[revisions.index(revision) + 1 : revisions.index(models.REVISION) + 1]
 
 
 def test_rehearsal_reports_each_revision_with_its_time_and_way_back(
