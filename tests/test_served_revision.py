@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection, Engine
 from compat import TrackstoreError, mask_url
 from migrations import plan, runner
 from migrations.progress import Progress
-from store import guard, models
+from store import models
+from store.common import guard
 from tests.cli import run_trackstore
 
 ORDER = [script.revision for script in runner.history()]
