@@ -134,7 +134,8 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
         op.create_table(table, *elements)
 
 
-def create_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+def create_index_once(index: str, table: str, columns: Sequence[str | sa.TextClause]) -> None:
+    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`)."""
     if not has_index(table, index):
         op.create_index(index, table, list(columns))
 
