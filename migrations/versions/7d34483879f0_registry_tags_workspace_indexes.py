@@ -5,6 +5,8 @@ Since 1b5f0d9ad7c1 their primary keys put `key` between `workspace` and the mode
 loading the tags of one model or version can use only the first column of the key.
 """
 
+from alembic import op
+
 from compat import migration as step
 
 revision = "7d34483879f0"
@@ -30,8 +32,12 @@ INDEXES = (
 
 
 def upgrade() -> None:
-    for index, table, columns, _ in INDEXES:
+    """MySQL drops the index it made for each foreign key once ours can serve the key, but not
+    one a downgrade of this revision put back: that one goes here (MySQL only ever has it)."""
+    for index, table, columns, foreign_key in INDEXES:
         step.create_index_once(index, table, columns)
+        if step.has_index(table, foreign_key):
+            op.drop_index(foreign_key, table_name=table)
 
 
 def downgrade() -> None:
