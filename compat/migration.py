@@ -247,7 +247,22 @@ def forbid_changes_once(trigger: str, table: str, columns: Sequence[str], messag
     key first) fail with `message`, unless it is already there."""
     if not has_trigger(trigger):
         for statement in dialect().forbid_changes_sql(trigger, table, columns, message):
-            op.execute(statement)
+            execute_with_body(statement)
+
+
+# What ends a statement with a body in an offline script, where the client needs another.
+BODY_DELIMITER = "//"
+
+
+def execute_with_body(statement: str) -> None:
+    """Run a statement whose body holds semicolons (a trigger's, a function's); an offline
+    script wraps it in DELIMITER lines for a client that would cut it at them."""
+    if offline() and dialect().client_splits_bodies:
+        op.get_context().impl.static_output(
+            f"DELIMITER {BODY_DELIMITER}\n{statement} {BODY_DELIMITER}\nDELIMITER ;"
+        )
+        return
+    op.execute(statement)
 
 
 def drop_trigger_if_present(trigger: str, table: str) -> None:
@@ -401,12 +416,17 @@ def unique_on(table: str, columns: Sequence[str]) -> str | None:
     if offline():
         return None
     inspector = sa.inspect(op.get_bind())
+    found: list[tuple[str | None, list[str]]] = []
     try:
-        uniques = [(u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)]
+        for unique in inspector.get_unique_constraints(table):
+            found.append((unique["name"], [str(c) for c in unique["column_names"]]))
     except NotImplementedError:
-        uniques = []
-    uniques += [(i["name"], i["column_names"]) for i in inspector.get_indexes(table) if i["unique"]]
-    return next((str(name) for name, names in uniques if list(names) == list(columns)), None)
+        pass
+    for index in inspector.get_indexes(table):
+        if index["unique"]:
+            found.append((index["name"], [str(c) for c in index["column_names"]]))
+    wanted = [str(c) for c in columns]
+    return next((str(name or "") for name, names in found if names == wanted), None)
 
 
 def drop_unnamed_unique(table: str, columns: Sequence[str]) -> None:
@@ -481,7 +501,7 @@ def recreate_index_once(index: str, table: str, columns: Sequence[str]) -> None:
 
 def _index_columns(table: str, index: str) -> list[str] | None:
     indexes = sa.inspect(op.get_bind()).get_indexes(table)
-    return next((list(i["column_names"]) for i in indexes if i["name"] == index), None)
+    return next(([str(c) for c in i["column_names"]] for i in indexes if i["name"] == index), None)
 
 
 def copy_without(table: sa.Table, columns: Sequence[str]) -> None:

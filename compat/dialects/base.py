@@ -95,6 +95,9 @@ class Dialect:
     text_holds_nul: ClassVar[bool] = True
     # CREATE TABLE leaves out a UNIQUE over the primary key's columns, as one adds nothing.
     drops_unique_repeating_primary_key: ClassVar[bool] = False
+    # The command-line client ends a statement at every semicolon, even inside the body of a
+    # trigger: an offline script sets another delimiter around a statement with a body.
+    client_splits_bodies: ClassVar[bool] = False
     # A query that returns a row when the current database has the trigger bound as :name.
     trigger_lookup_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"

@@ -40,11 +40,13 @@ class MySQL(Dialect):
     foreign_keys_need_index = True
     small_text = True
     misfit_value_error_texts = ("data too long for column", "out of range value")
+    busy_error_texts = ("deadlock found when trying to get lock", "lock wait timeout exceeded")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
     type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+    client_splits_bodies = True
     trigger_lookup_sql = (
         "SELECT 1 FROM information_schema.triggers "
         "WHERE trigger_schema = DATABASE() AND trigger_name = :name"

@@ -30,6 +30,11 @@ class PostgreSQL(Dialect):
     text_holds_nul = False
     drops_unique_repeating_primary_key = True
     misfit_value_error_texts = ("value too long for type", "out of range")
+    busy_error_texts = (
+        "deadlock detected",
+        "canceling statement due to lock timeout",
+        "could not serialize access",
+    )
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
         "does not exist",
