@@ -20,14 +20,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
-from migrations import base_schema, lossy
+from migrations import base_schema, lossy, releases
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
-# The MLflow release whose head revision is this chain's head.
-HEAD_RELEASE = "MLflow 3.1.4"
 
 FreshCreate = Callable[[Connection], None]
 
@@ -57,6 +55,23 @@ def history() -> list[Script]:
     return list(reversed(list(script_directory().walk_revisions())))
 
 
+def chain() -> list[str]:
+    """Every revision id, oldest first."""
+    return [script.revision for script in history()]
+
+
+def in_releases(revision: str) -> str | None:
+    """Which MLflow releases `revision` belongs to, in words; None when no known release has it."""
+    return releases.describe(revision, chain())
+
+
+def _head_in_words() -> str:
+    """This chain's head and the releases it is the head of, for sentences about its limits."""
+    head = head_revision()
+    note = in_releases(head)
+    return head if note is None else f"{head}, {note}"
+
+
 def known_revision(revision: str) -> bool:
     """True for the full id of a revision in the chain (not a prefix, not a symbol)."""
     try:
@@ -69,11 +84,19 @@ def known_revision(revision: str) -> bool:
 def unknown_revision(where: str, revision: str) -> TrackstoreError:
     """The refusal for a database at a revision this chain does not hold."""
     return TrackstoreError(
-        f"{where} is at revision {revision}, which this trackstore does not know: it was likely "
-        f"written by a newer MLflow (this trackstore knows revisions up to {head_revision()}, "
-        f"{HEAD_RELEASE}); keep using that MLflow with it, or restore a backup taken at a "
-        "revision this trackstore knows."
+        f"{where} is at revision {revision}, which this trackstore does not know: "
+        f"{_newer_origin(revision)} (this trackstore knows revisions up to {_head_in_words()}); "
+        "keep using that MLflow with it, or restore a backup taken at a revision this "
+        "trackstore knows."
     )
+
+
+def _newer_origin(revision: str) -> str:
+    """Who most likely wrote a revision this chain does not hold."""
+    headed = releases.headed_by(revision)
+    if headed:
+        return f"a newer MLflow wrote it, as it is the head of {releases.spans(headed)}"
+    return "it was likely written by a newer MLflow"
 
 
 def require_known(where: str, revision: str | None) -> None:
@@ -267,9 +290,33 @@ def _say(progress: Progress | None, line: str) -> None:
 
 
 def _resolve(revision: str | None) -> str:
-    """`revision` checked against the chain ("head", "base" and full ids are accepted)."""
+    """`revision` checked against the chain ("head", "base", full ids and MLflow release names
+    such as mlflow-3.1.4, which mean that release's head, are accepted)."""
+    if revision and releases.is_release_name(revision):
+        return _release_target(revision)
     if revision in ("head", "base") or (revision and known_revision(revision)):
         return str(revision)
+    headed = releases.headed_by(str(revision))
+    if headed:
+        raise TrackstoreError(
+            f"'{revision}' is not a revision trackstore knows: it is the head of "
+            f"{releases.spans(headed)}, and this trackstore's chain ends at {_head_in_words()}; "
+            f"name {head_revision()} or an older revision."
+        )
     raise TrackstoreError(
-        f"'{revision}' is not a revision trackstore knows; run `trackstore db history` to see them."
+        f"'{revision}' is not a revision trackstore knows; give a full revision id from "
+        f"`trackstore db history`, head, or an MLflow release as {releases.PREFIX}X.Y.Z."
+    )
+
+
+def _release_target(name: str) -> str:
+    """The head revision of the release `name`, when this chain holds it."""
+    head = releases.release_head(name)
+    if known_revision(head):
+        return head
+    newest = releases.newest_within(chain())
+    advice = "" if newest is None else f"; name {releases.name_of(newest)} or an older release"
+    raise TrackstoreError(
+        f"{name} ends at revision {head}, which this trackstore does not know: its chain ends "
+        f"at {_head_in_words()}{advice}."
     )
