@@ -124,3 +124,18 @@ def describe(revision: str, chain: Sequence[str]) -> str | None:
         if first is not None:
             return f"first shipped in MLflow {first.version}; no release ends at it"
     return None
+
+
+def current_line(revision: str, chain: Sequence[str]) -> str:
+    """What `db current` prints for a database at `revision`: it, then the releases it is of."""
+    note = describe(revision, chain)
+    if revision in chain:
+        return revision if note is None else f"{revision} — {note}"
+    newer = f"{note}, newer than" if note else "a revision neither an MLflow release nor"
+    return f"{revision} — {newer} this trackstore knows (its chain ends at {chain[-1]})"
+
+
+def shipped_in(revision: str, chain: Sequence[str]) -> str:
+    """The first release that shipped `revision`, in words, for `db history`."""
+    first = first_shipped(revision, chain)
+    return "no release yet" if first is None else f"MLflow {first.version}"

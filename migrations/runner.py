@@ -14,8 +14,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -73,12 +71,9 @@ def _head_in_words() -> str:
 
 
 def known_revision(revision: str) -> bool:
-    """True for the full id of a revision in the chain (not a prefix, not a symbol)."""
-    try:
-        script = script_directory().get_revision(revision)
-    except (CommandError, RevisionError):
-        return False
-    return script is not None and script.revision == revision
+    """True for the full id of a revision in the chain (not a prefix, not a symbol: Alembic's
+    parser raises on some, such as '@', with no message)."""
+    return revision in chain()
 
 
 def unknown_revision(where: str, revision: str) -> TrackstoreError:

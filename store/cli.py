@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner, verify
+from migrations import backups, plan, releases, runner, verify
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from migrations.rehearse import rehearse as rehearse_backup
@@ -179,18 +179,25 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 @uri_argument
 @user_errors
 def current(uri: str) -> None:
-    """Print the revision the database at URI is at."""
+    """Print the revision the database at URI is at, and the MLflow releases it belongs to."""
     with make_engine(uri, create=False).connect() as connection:
-        echo(runner.current_revision(connection) or "none (no revision recorded)")
+        revision = runner.current_revision(connection)
+    echo(
+        "none (no revision recorded)"
+        if revision is None
+        else releases.current_line(revision, runner.chain())
+    )
 
 
 @db.command()
 def history() -> None:
-    """List every revision, oldest first."""
-    head = runner.head_revision()
+    """List every revision, oldest first, with the MLflow release that first shipped it."""
+    head, chain = runner.head_revision(), runner.chain()
+    echo(f"{'revision':<13} {'first shipped':<14} what it does")
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
-        echo(f"{script.revision}  {script.doc}{marker}")
+        shipped = releases.shipped_in(script.revision, chain)
+        echo(f"{script.revision:<13} {shipped:<14} {script.doc}{marker}")
 
 
 @db.command()

@@ -71,9 +71,11 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
         found = revisions[0]
         behind = order.index(head) - order.index(found)
         plural = "revision" if behind == 1 else "revisions"
+        note = runner.in_releases(found)
+        matches = "" if note is None else f" ({note})"
         return (
-            f"{where} is at revision {found}, {behind} {plural} behind this trackstore's head "
-            f"{head}; back it up, then run `trackstore db upgrade {where}`."
+            f"{where} is at revision {found}{matches}, {behind} {plural} behind this "
+            f"trackstore's head {head}; back it up, then run `trackstore db upgrade {where}`."
         )
     if len(revisions) == 1:
         return str(runner.unknown_revision(where, revisions[0]))

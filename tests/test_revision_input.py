@@ -55,7 +55,9 @@ def test_a_newer_mlflow_revision_is_named(at_head: Path, command: tuple[str, ...
     message = one_sentence(run_trackstore(*args))
     assert f"is at revision {NEWER_REVISION}, which this trackstore does not know" in message
     assert "newer MLflow" in message
-    assert f"up to {runner.head_revision()}, MLflow 3.1.4" in message
+    head = runner.head_revision()
+    assert f"up to {head}, {runner.in_releases(head)}" in message
+    assert "it is the head of MLflow 3.18.0" in message
     assert digest(at_head) == before
 
 
