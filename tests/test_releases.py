@@ -162,6 +162,21 @@ def test_a_release_beyond_the_chain_is_refused_with_the_newest_it_can_reach(
     assert str(refused.value).endswith(f"; name {newest} or an older release.")
 
 
+def test_a_revision_only_a_release_beyond_the_chain_ends_at_is_named_as_such(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    future = releases.Release("99.0.0", "ffffffffffff")
+    monkeypatch.setattr(releases, "RELEASES", (*releases.RELEASES, future))
+    with pytest.raises(TrackstoreError) as refused:
+        runner.revision_id("ffffffffffff")
+    head = runner.head_revision()
+    assert str(refused.value) == (
+        "'ffffffffffff' is not a revision trackstore knows: it is the head of MLflow 99.0.0, "
+        f"and this trackstore's chain ends at {head}, {runner.in_releases(head)}; "
+        f"name {head} or an older revision."
+    )
+
+
 def write_wheel(path: Path, folder: str, links: dict[str, str | None]) -> Path:
     """A wheel-shaped zip holding one revision script per link, as MLflow lays them out."""
     with zipfile.ZipFile(path, "w") as archive:

@@ -3,6 +3,7 @@
 import hashlib
 import itertools
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -19,11 +20,17 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def at_head(tmp_path: Path) -> Path:
-    path = tmp_path / "store.db"
+@pytest.fixture(scope="module")
+def head_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("head") / "template.db"
     assert run_trackstore("db", "upgrade", f"sqlite:///{path}").returncode == 0
     return path
+
+
+@pytest.fixture
+def at_head(head_template: Path, tmp_path: Path) -> Path:
+    """A copy of a database `db upgrade` made at head, one per test."""
+    return Path(shutil.copy(head_template, tmp_path / "store.db"))
 
 
 def one_sentence(result: object) -> str:
@@ -61,12 +68,27 @@ def test_a_newer_mlflow_revision_is_named(at_head: Path, command: tuple[str, ...
     assert digest(at_head) == before
 
 
-@pytest.mark.parametrize("revision", ["bda7", "heads", "+1", "bda7b8c39065x"])
-def test_revision_must_be_a_full_id(at_head: Path, revision: str) -> None:
-    message = one_sentence(
-        run_trackstore("db", "upgrade", f"sqlite:///{at_head}", "--revision", revision)
+@pytest.mark.parametrize("revision", ["bda7", "heads", "+1", "bda7b8c39065x", "@", "3.1.4"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "upgrade", "{uri}", "--revision", "{rev}"),
+        ("db", "upgrade", "{uri}", "--dry-run", "--revision", "{rev}"),
+        ("db", "downgrade", "{uri}", "{rev}"),
+        ("db", "stamp", "{uri}", "{rev}"),
+        ("db", "upgrade", "--sql", "--dialect", "sqlite", "--revision", "{rev}"),
+        ("db", "upgrade", "--sql", "--dialect", "sqlite", "--from", "{rev}"),
+    ],
+)
+def test_revision_must_be_a_full_id(at_head: Path, command: tuple[str, ...], revision: str) -> None:
+    before = digest(at_head)
+    args = [part.format(uri=f"sqlite:///{at_head}", rev=revision) for part in command]
+    message = one_sentence(run_trackstore(*args))
+    assert message == (
+        f"error: '{revision}' is not a revision trackstore knows; give a full revision id from "
+        "`trackstore db history`, head, or an MLflow release as mlflow-X.Y.Z."
     )
-    assert f"'{revision}' is not a revision trackstore knows" in message
+    assert digest(at_head) == before
 
 
 def test_downgrade_to_a_revision_above_the_current_one(at_head: Path) -> None:
