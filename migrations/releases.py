@@ -122,7 +122,7 @@ def describe(revision: str, chain: Sequence[str]) -> str | None:
     if revision in chain:
         first = first_shipped(revision, chain)
         if first is not None:
-            return f"first shipped in MLflow {first.version}; no release ends at it"
+            return f"first shipped in MLflow {first.version}, not the head of any release"
     return None
 
 

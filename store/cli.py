@@ -197,7 +197,8 @@ def history() -> None:
     for script in runner.history():
         marker = " (head)" if script.revision == head else ""
         shipped = releases.shipped_in(script.revision, chain)
-        echo(f"{script.revision:<13} {shipped:<14} {script.doc}{marker}")
+        doc = " ".join(script.doc.split())
+        echo(f"{script.revision:<13} {shipped:<14} {doc}{marker}")
 
 
 @db.command()

@@ -80,7 +80,9 @@ def test_current_names_the_first_release_of_a_revision_no_release_ends_at(
 ) -> None:
     path = tmp_path / "store.db"
     trackstore_ok("db", "upgrade", f"sqlite:///{path}", "--revision", "df50e92ffc5e")
-    assert current(path) == "df50e92ffc5e — first shipped in MLflow 1.2.0; no release ends at it"
+    assert (
+        current(path) == "df50e92ffc5e — first shipped in MLflow 1.2.0, not the head of any release"
+    )
 
 
 def test_current_of_a_revision_nobody_knows(at_2_22: Path) -> None:

@@ -70,7 +70,7 @@ def test_spans_joins_three_runs_with_commas_and_and() -> None:
 def test_a_revision_no_release_ends_at_is_named_by_its_first_release() -> None:
     chain = runner.chain()
     assert releases.describe("df50e92ffc5e", chain) == (
-        "first shipped in MLflow 1.2.0; no release ends at it"
+        "first shipped in MLflow 1.2.0, not the head of any release"
     )
     assert releases.shipped_in("451aebb31d03", chain) == "MLflow 1.0.0"
 
