@@ -7,7 +7,7 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 import functools
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alembic import command
@@ -109,8 +109,25 @@ def _position(revision: str | None) -> int:
 
 
 def current_revision(connection: Connection) -> str | None:
-    """The revision recorded in the database, or None when nothing is recorded."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision recorded in the database, or None when nothing is recorded.
+
+    The chain is linear, so a table recording several revisions was written by hand or by a
+    tool that merged branches; it is refused rather than guessed at.
+    """
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if len(heads) > 1:
+        raise several_revisions(mask_url(connection.engine.url), heads)
+    return heads[0] if heads else None
+
+
+def several_revisions(where: str, revisions: Sequence[str]) -> TrackstoreError:
+    """The refusal for an alembic_version that holds more than one row."""
+    return TrackstoreError(
+        f"{where} records {len(revisions)} revisions ({', '.join(sorted(revisions))}) where one "
+        "belongs, so trackstore cannot tell which schema it holds; record the one its schema "
+        f"is at with `trackstore db stamp {where} REV`, then verify it with "
+        f"`trackstore db check {where}`."
+    )
 
 
 def is_empty(connection: Connection) -> bool:

@@ -79,9 +79,4 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
         )
     if len(revisions) == 1:
         return str(runner.unknown_revision(where, revisions[0]))
-    found = ", ".join(revisions)
-    return (
-        f"{where} records revision {found}, which this trackstore does not know: a newer "
-        f"MLflow or trackstore wrote it (this one's head is {head}); serve it with that version "
-        "or a newer trackstore, or restore a backup taken at a revision this one knows."
-    )
+    return str(runner.several_revisions(where, revisions))

@@ -133,3 +133,35 @@ def test_downgrade_lines_name_what_was_undone_and_where_it_now_is(at_head: Path)
         for undone, below in itertools.pairwise(chain)
     ]
     assert "f5a4f2784254 (" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "current"),
+        ("db", "check"),
+        ("db", "upgrade"),
+        ("db", "upgrade", "--dry-run"),
+        ("db", "downgrade", "{uri}", "f5a4f2784254"),
+        ("server", "--port", "1", "--backend-store-uri"),
+    ],
+)
+def test_two_recorded_revisions_are_one_sentence(at_head: Path, command: tuple[str, ...]) -> None:
+    """alembic_version holding two rows (written by hand, or by a tool that merged branches)."""
+    with sqlite3.connect(at_head) as connection:
+        (recorded,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        connection.execute("INSERT INTO alembic_version VALUES ('f5a4f2784254')")
+    connection.close()
+    before = digest(at_head)
+    uri = f"sqlite:///{at_head}"
+    args = [part.format(uri=uri) for part in command]
+    if "{uri}" not in command:
+        args.append(uri)
+    message = one_sentence(run_trackstore(*args))
+    both = ", ".join(sorted([recorded, "f5a4f2784254"]))
+    assert message == (
+        f"error: {uri} records 2 revisions ({both}) where one belongs, so trackstore cannot "
+        "tell which schema it holds; record the one its schema is at with "
+        f"`trackstore db stamp {uri} REV`, then verify it with `trackstore db check {uri}`."
+    )
+    assert digest(at_head) == before
