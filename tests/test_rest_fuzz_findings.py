@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.server.app import Settings, create_app
 from store.server.launch import prepare_database
 from store.server.messages import Message

@@ -22,7 +22,7 @@ from compat.dialects import sqlite
 from compat.transactions import DatabaseBusy, writing
 from store.server.app import Settings, create_app
 from store.server.launch import prepare_database
-from store.tracking import TrackingStore
+from store.tracking.store import TrackingStore
 from tests.store.fresh import create_fresh_schema
 
 API = "/api/2.0/mlflow"

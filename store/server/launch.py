@@ -18,12 +18,13 @@ import uvicorn
 from compat import TrackstoreError, dialect_for, make_engine
 from migrations import backups, runner
 from migrations.progress import Progress
-from store import guard, models
-from store.bootstrap import ensure_default_experiment
+from store import models
+from store.common import guard
 from store.server.app import Settings
 from store.server.server_flags import ServerFlags
 from store.server.static_prefix import PREFIX_VARIABLE
 from store.server.workers import Workers
+from store.tracking.bootstrap import ensure_default_experiment
 
 APP_FACTORY = "store.server.static_prefix:app_from_environment"
 

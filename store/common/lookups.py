@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Select, Table, select
 from sqlalchemy.orm import Session
 
-from store.paging import Page, fetch_page
+from store.common.paging import Page, fetch_page
 from store.tracking.reading import chunks
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ def load_page(
     max_results: int,
     load: Callable[[Session, Sequence[Row[Any]]], list[T]],
 ) -> Page[T]:
-    """One page of `stmt`'s rows (see `store.paging.fetch_page`), made entities by `load`."""
+    """One page of `stmt`'s rows (see `store.common.paging.fetch_page`), made entities by `load`."""
     page = fetch_page(session, stmt, order_by, offset, max_results, _row)
     return Page(load(session, page.items), page.next_page_token)
 

@@ -17,7 +17,7 @@ from migrations.lock import WAIT_VARIABLE
 from migrations.rehearse import rehearse as rehearse_backup
 from migrations.rehearse import write_junit
 from store import models
-from store.output import echo
+from store.cli.output import echo
 from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
@@ -313,8 +313,8 @@ def gc(
     their own file:// or s3:// location.
     """
     from store.artifact_destinations.removal import ArtifactRemoval
-    from store.gc import GarbageCollector
-    from store.guard import ensure_servable
+    from store.cli.gc import GarbageCollector
+    from store.common.guard import ensure_servable
 
     engine = make_engine(backend_store_uri, create=False)
     ensure_servable(engine, create_if_empty=False)
@@ -326,7 +326,3 @@ def gc(
 
 def _id_list(ids: str | None) -> list[str]:
     return [part.strip() for part in (ids or "").split(",") if part.strip()]
-
-
-if __name__ == "__main__":
-    main()
