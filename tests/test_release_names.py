@@ -12,7 +12,7 @@ import pytest
 
 from compat import TrackstoreError, make_engine
 from migrations import runner
-from store import guard
+from store.common import guard
 from tests.cli import run_trackstore
 
 
