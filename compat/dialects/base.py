@@ -5,6 +5,7 @@ dialect names. Each subclass overrides only what differs from these defaults.
 """
 
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +21,16 @@ from sqlalchemy.types import TypeEngine
 from compat.errors import TrackstoreError
 
 _REGISTRY: dict[str, type["Dialect"]] = {}
+# A trigger as the database describes it: its name, its table, when it fires ("BEFORE UPDATE"),
+# and the rest of its definition (per row or statement, condition, action) as the database keeps it.
+Trigger = tuple[str, str, str, str]
+# A stored function: its name, its arguments, what it returns (and in which language), its source.
+Function = tuple[str, str, str, str]
+_CREATE_TRIGGER = re.compile(
+    r"\s*CREATE\s+(?:CONSTRAINT\s+|TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"\S+\s+(?P<when>.+?)\s+ON\s+\S+\s+(?P<rest>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
 LOCK_POLL_SECONDS = 0.5
 # How much of the lock holder's running statement a waiter is shown.
 STATEMENT_SHOWN = 80
@@ -93,6 +104,13 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # The command-line client ends a statement at every semicolon, even inside the body of a
+    # trigger: an offline script sets another delimiter around a statement with a body.
+    client_splits_bodies: ClassVar[bool] = False
+    # A query that returns a row when the current database has the trigger bound as :name.
+    trigger_lookup_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +172,21 @@ class Dialect:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
 
+    def longest_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""
+        return Text()
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """Statements that install `trigger`: an UPDATE of `table` that changes any of
+        `columns` fails with `message`. The first column is the table's key."""
+        raise NotImplementedError(f"{type(self).__name__} has no triggers")
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        """Statements that remove `trigger` from `table`, and what it alone used."""
+        return [f"DROP TRIGGER IF EXISTS {trigger}"]
+
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
         not (see `case_sensitive_equality`); callers keep the plain comparison beside it so
@@ -204,6 +237,15 @@ class Dialect:
         """Who holds the migration lock, as far as the database can tell (None: it cannot)."""
         return None
 
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """The triggers on the tables of the connection's database (its current schema)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its triggers")
+
+    def functions(self, connection: Connection) -> list[Function]:
+        """The stored functions of the connection's current schema that triggers run. Only
+        PostgreSQL's triggers call a function; elsewhere a trigger holds its own action."""
+        return []
+
 
 def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
     """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
@@ -211,6 +253,25 @@ def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
         return False
     message = str(error.orig).lower()
     return any(text in message for text in texts)
+
+
+def split_create_trigger(sql: str) -> tuple[str, str]:
+    """When a trigger fires ("BEFORE UPDATE", upper case, one space apart) and the rest of its
+    definition, read from its CREATE TRIGGER statement; one not understood stays whole."""
+    found = _CREATE_TRIGGER.match(sql)
+    if found is None:
+        return "", sql
+    return " ".join(found["when"].upper().split()), found["rest"]
+
+
+def changed(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:
+    """SQL true when a row's `old` and `new` images differ in any of `columns`."""
+    return " OR ".join(f"{old}.{column} != {new}.{column}" for column in columns)
+
+
+def string_literal(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def lock_owner_label() -> str:
