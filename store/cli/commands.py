@@ -79,8 +79,8 @@ def lock_timeout_option(func: F) -> F:
 @click.argument("uri", envvar="MLFLOW_TRACKING_URI", required=False)
 @click.option(
     "--revision",
-    help=f"Target revision [default: {models.REVISION}, the one trackstore serves; `head` walks "
-    "the whole chain].",
+    help=f"Target revision, or mlflow-X.Y.Z for that release's head [default: {models.REVISION}, "
+    "the one trackstore serves; `head` walks the whole chain].",
 )
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it; needs no database.")
 @click.option(
@@ -163,7 +163,7 @@ def offline_dialect(uri: str | None, dialect: str | None) -> str:
 @lock_timeout_option
 @user_errors
 def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
-    """Downgrade the database at URI to REVISION."""
+    """Downgrade the database at URI to REVISION (mlflow-X.Y.Z: that release's head)."""
     runner.downgrade(
         make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout
     )
@@ -175,7 +175,8 @@ def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
 @lock_timeout_option
 @user_errors
 def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
-    """Record REVISION as the revision of the database at URI, changing no table.
+    """Record REVISION as the revision of the database at URI, changing no table
+    (mlflow-X.Y.Z means that release's head).
 
     Only for a database whose schema you have checked is at REVISION but records none.
     """
