@@ -7,7 +7,7 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 import functools
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,20 +15,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
-from migrations import base_schema, lossy
+from migrations import base_schema, lossy, releases
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
-# The MLflow releases whose head revision a chain of this project has ended at.
-RELEASE_HEADS = {"bda7b8c39065": "MLflow 3.1.4", "f4a9b2c7d1e6": "MLflow 3.18.0"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +62,8 @@ def head_revision() -> str:
 
 
 def head_release() -> str:
-    """The MLflow release whose head is this chain's head, as prose ("" when none is)."""
-    return RELEASE_HEADS.get(head_revision(), "")
+    """The MLflow releases whose head is this chain's head, as prose ("" when none is)."""
+    return in_releases(head_revision()) or ""
 
 
 def history() -> list[Script]:
@@ -75,23 +71,45 @@ def history() -> list[Script]:
     return list(reversed(list(script_directory().walk_revisions())))
 
 
+def chain() -> list[str]:
+    """Every revision id, oldest first."""
+    return [script.revision for script in history()]
+
+
+def in_releases(revision: str) -> str | None:
+    """Which MLflow releases `revision` belongs to, in words; None when no known release has it."""
+    return releases.describe(revision, chain())
+
+
+def _head_in_words() -> str:
+    """This chain's head and the releases it is the head of, for sentences about its limits."""
+    head = head_revision()
+    note = in_releases(head)
+    return head if note is None else f"{head}, {note}"
+
+
 def known_revision(revision: str) -> bool:
-    """True for the full id of a revision in the chain (not a prefix, not a symbol)."""
-    try:
-        script = script_directory().get_revision(revision)
-    except (CommandError, RevisionError):
-        return False
-    return script is not None and script.revision == revision
+    """True for the full id of a revision in the chain (not a prefix, not a symbol: Alembic's
+    parser raises on some, such as '@', with no message)."""
+    return revision in chain()
 
 
 def unknown_revision(where: str, revision: str) -> TrackstoreError:
     """The refusal for a database at a revision this chain does not hold."""
     return TrackstoreError(
-        f"{where} is at revision {revision}, which this trackstore does not know: it was likely "
-        f"written by a newer MLflow (this trackstore knows revisions up to {head_revision()}"
-        f"{', ' + head_release() if head_release() else ''}); keep using that MLflow with it, "
-        "or restore a backup taken at a revision this trackstore knows."
+        f"{where} is at revision {revision}, which this trackstore does not know: "
+        f"{_newer_origin(revision)} (this trackstore knows revisions up to {_head_in_words()}); "
+        "keep using that MLflow with it, or restore a backup taken at a revision this "
+        "trackstore knows."
     )
+
+
+def _newer_origin(revision: str) -> str:
+    """Who most likely wrote a revision this chain does not hold."""
+    headed = releases.headed_by(revision)
+    if headed:
+        return f"a newer MLflow wrote it, as it is the head of {releases.spans(headed)}"
+    return "it was likely written by a newer MLflow"
 
 
 def require_known(where: str, revision: str | None) -> None:
@@ -114,8 +132,25 @@ def is_beyond(revision: str | None, target: str) -> bool:
 
 
 def current_revision(connection: Connection) -> str | None:
-    """The revision recorded in the database, or None when nothing is recorded."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision recorded in the database, or None when nothing is recorded.
+
+    The chain is linear, so a table recording several revisions was written by hand or by a
+    tool that merged branches; it is refused rather than guessed at.
+    """
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if len(heads) > 1:
+        raise several_revisions(mask_url(connection.engine.url), heads)
+    return heads[0] if heads else None
+
+
+def several_revisions(where: str, revisions: Sequence[str]) -> TrackstoreError:
+    """The refusal for an alembic_version that holds more than one row."""
+    return TrackstoreError(
+        f"{where} records {len(revisions)} revisions ({', '.join(sorted(revisions))}) where one "
+        "belongs, so trackstore cannot tell which schema it holds; record the one its schema "
+        f"is at with `trackstore db stamp {where} REV`, then verify it with "
+        f"`trackstore db check {where}`."
+    )
 
 
 def is_empty(connection: Connection) -> bool:
@@ -299,9 +334,33 @@ def _say(progress: Progress | None, line: str) -> None:
 
 
 def _resolve(revision: str | None) -> str:
-    """`revision` checked against the chain ("head", "base" and full ids are accepted)."""
+    """`revision` checked against the chain ("head", "base", full ids and MLflow release names
+    such as mlflow-3.1.4, which mean that release's head, are accepted)."""
+    if revision and releases.is_release_name(revision):
+        return _release_target(revision)
     if revision in ("head", "base") or (revision and known_revision(revision)):
         return str(revision)
+    headed = releases.headed_by(str(revision))
+    if headed:
+        raise TrackstoreError(
+            f"'{revision}' is not a revision trackstore knows: it is the head of "
+            f"{releases.spans(headed)}, and this trackstore's chain ends at {_head_in_words()}; "
+            f"name {head_revision()} or an older revision."
+        )
     raise TrackstoreError(
-        f"'{revision}' is not a revision trackstore knows; run `trackstore db history` to see them."
+        f"'{revision}' is not a revision trackstore knows; give a full revision id from "
+        f"`trackstore db history`, head, or an MLflow release as {releases.PREFIX}X.Y.Z."
+    )
+
+
+def _release_target(name: str) -> str:
+    """The head revision of the release `name`, when this chain holds it."""
+    head = releases.release_head(name)
+    if known_revision(head):
+        return head
+    newest = releases.newest_within(chain())
+    advice = "" if newest is None else f"; name {releases.name_of(newest)} or an older release"
+    raise TrackstoreError(
+        f"{name} ends at revision {head}, which this trackstore does not know: its chain ends "
+        f"at {_head_in_words()}{advice}."
     )

@@ -75,7 +75,7 @@ def test_older_revision_is_refused_with_distance_and_remedy(fresh_engine: Engine
     runner.stamp(fresh_engine, older)
     message = refusal(fresh_engine)
     where = mask_url(fresh_engine.url)
-    assert f"is at revision {older}, 2 revisions behind" in message
+    assert f"is at revision {older} ({runner.in_releases(older)}), 2 revisions behind" in message
     assert f"back it up, then run `trackstore db upgrade {where}`" in message
 
 

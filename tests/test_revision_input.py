@@ -3,6 +3,7 @@
 import hashlib
 import itertools
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -19,11 +20,17 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def at_head(tmp_path: Path) -> Path:
-    path = tmp_path / "store.db"
+@pytest.fixture(scope="module")
+def head_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("head") / "template.db"
     assert run_trackstore("db", "upgrade", f"sqlite:///{path}").returncode == 0
     return path
+
+
+@pytest.fixture
+def at_head(head_template: Path, tmp_path: Path) -> Path:
+    """A copy of a database `db upgrade` made at head, one per test."""
+    return Path(shutil.copy(head_template, tmp_path / "store.db"))
 
 
 def one_sentence(result: object) -> str:
@@ -55,16 +62,33 @@ def test_a_newer_mlflow_revision_is_named(at_head: Path, command: tuple[str, ...
     message = one_sentence(run_trackstore(*args))
     assert f"is at revision {NEWER_REVISION}, which this trackstore does not know" in message
     assert "newer MLflow" in message
-    assert f"up to {runner.head_revision()}" in message
+    head = runner.head_revision()
+    assert f"up to {head}, {runner.in_releases(head)}" in message
+    assert "it is the head of MLflow 3.18.0" in message
     assert digest(at_head) == before
 
 
-@pytest.mark.parametrize("revision", ["bda7", "heads", "+1", "bda7b8c39065x"])
-def test_revision_must_be_a_full_id(at_head: Path, revision: str) -> None:
-    message = one_sentence(
-        run_trackstore("db", "upgrade", f"sqlite:///{at_head}", "--revision", revision)
+@pytest.mark.parametrize("revision", ["bda7", "heads", "+1", "bda7b8c39065x", "@", "3.1.4"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "upgrade", "{uri}", "--revision", "{rev}"),
+        ("db", "upgrade", "{uri}", "--dry-run", "--revision", "{rev}"),
+        ("db", "downgrade", "{uri}", "{rev}"),
+        ("db", "stamp", "{uri}", "{rev}"),
+        ("db", "upgrade", "--sql", "--dialect", "sqlite", "--revision", "{rev}"),
+        ("db", "upgrade", "--sql", "--dialect", "sqlite", "--from", "{rev}"),
+    ],
+)
+def test_revision_must_be_a_full_id(at_head: Path, command: tuple[str, ...], revision: str) -> None:
+    before = digest(at_head)
+    args = [part.format(uri=f"sqlite:///{at_head}", rev=revision) for part in command]
+    message = one_sentence(run_trackstore(*args))
+    assert message == (
+        f"error: '{revision}' is not a revision trackstore knows; give a full revision id from "
+        "`trackstore db history`, head, or an MLflow release as mlflow-X.Y.Z."
     )
-    assert f"'{revision}' is not a revision trackstore knows" in message
+    assert digest(at_head) == before
 
 
 def test_downgrade_to_a_revision_above_the_current_one(at_head: Path) -> None:
@@ -109,3 +133,35 @@ def test_downgrade_lines_name_what_was_undone_and_where_it_now_is(at_head: Path)
         for undone, below in itertools.pairwise(chain)
     ]
     assert "f5a4f2784254 (" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "current"),
+        ("db", "check"),
+        ("db", "upgrade"),
+        ("db", "upgrade", "--dry-run"),
+        ("db", "downgrade", "{uri}", "f5a4f2784254"),
+        ("server", "--port", "1", "--backend-store-uri"),
+    ],
+)
+def test_two_recorded_revisions_are_one_sentence(at_head: Path, command: tuple[str, ...]) -> None:
+    """alembic_version holding two rows (written by hand, or by a tool that merged branches)."""
+    with sqlite3.connect(at_head) as connection:
+        (recorded,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        connection.execute("INSERT INTO alembic_version VALUES ('f5a4f2784254')")
+    connection.close()
+    before = digest(at_head)
+    uri = f"sqlite:///{at_head}"
+    args = [part.format(uri=uri) for part in command]
+    if "{uri}" not in command:
+        args.append(uri)
+    message = one_sentence(run_trackstore(*args))
+    both = ", ".join(sorted([recorded, "f5a4f2784254"]))
+    assert message == (
+        f"error: {uri} records 2 revisions ({both}) where one belongs, so trackstore cannot "
+        "tell which schema it holds; record the one its schema is at with "
+        f"`trackstore db stamp {uri} REV`, then verify it with `trackstore db check {uri}`."
+    )
+    assert digest(at_head) == before

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from compat import TrackstoreError, make_engine
 from compat.backups.base import readable_file
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner
+from migrations import backups, plan, releases, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from migrations.rehearse import rehearse as rehearse_backup
@@ -79,8 +79,8 @@ def lock_timeout_option(func: F) -> F:
 @click.argument("uri", envvar="MLFLOW_TRACKING_URI", required=False)
 @click.option(
     "--revision",
-    help=f"Target revision [default: {models.REVISION}, the one trackstore serves; `head` walks "
-    "the whole chain].",
+    help=f"Target revision, or mlflow-X.Y.Z for that release's head [default: {models.REVISION}, "
+    "the one trackstore serves; `head` walks the whole chain].",
 )
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it; needs no database.")
 @click.option(
@@ -163,7 +163,7 @@ def offline_dialect(uri: str | None, dialect: str | None) -> str:
 @lock_timeout_option
 @user_errors
 def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
-    """Downgrade the database at URI to REVISION."""
+    """Downgrade the database at URI to REVISION (mlflow-X.Y.Z: that release's head)."""
     runner.downgrade(
         make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout
     )
@@ -175,7 +175,8 @@ def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
 @lock_timeout_option
 @user_errors
 def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
-    """Record REVISION as the revision of the database at URI, changing no table.
+    """Record REVISION as the revision of the database at URI, changing no table
+    (mlflow-X.Y.Z means that release's head).
 
     Only for a database whose schema you have checked is at REVISION but records none.
     """
@@ -186,18 +187,27 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 @uri_argument
 @user_errors
 def current(uri: str) -> None:
-    """Print the revision the database at URI is at."""
+    """Print the revision the database at URI is at, and the MLflow releases it belongs to."""
     with make_engine(uri, create=False).connect() as connection:
-        echo(runner.current_revision(connection) or "none (no revision recorded)")
+        revision = runner.current_revision(connection)
+    echo(
+        "none (no revision recorded)"
+        if revision is None
+        else releases.current_line(revision, runner.chain())
+    )
 
 
 @db.command()
 def history() -> None:
-    """List every revision, oldest first."""
+    """List every revision, oldest first, with the MLflow release that first shipped it."""
     ends = (("head", runner.head_revision()), ("served", models.REVISION))
+    chain = runner.chain()
+    echo(f"{'revision':<13} {'first shipped':<14} what it does")
     for script in runner.history():
         marks = ", ".join(name for name, revision in ends if revision == script.revision)
-        echo(f"{script.revision}  {script.doc}{f' ({marks})' if marks else ''}")
+        shipped = releases.shipped_in(script.revision, chain)
+        doc = " ".join(script.doc.split())
+        echo(f"{script.revision:<13} {shipped:<14} {doc}{f' ({marks})' if marks else ''}")
 
 
 @db.command()

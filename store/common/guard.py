@@ -77,25 +77,25 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
             return _ahead(where, found)
         behind = order.index(served) - order.index(found)
         plural = "revision" if behind == 1 else "revisions"
+        note = runner.in_releases(found)
+        matches = "" if note is None else f" ({note})"
         return (
-            f"{where} is at revision {found}, {behind} {plural} behind the revision this "
-            f"trackstore serves, {served}; back it up, then run `trackstore db upgrade {where}`."
+            f"{where} is at revision {found}{matches}, {behind} {plural} behind the revision "
+            f"this trackstore serves, {served}; back it up, then run "
+            f"`trackstore db upgrade {where}`."
         )
     if len(revisions) == 1:
         return str(runner.unknown_revision(where, revisions[0]))
-    found = ", ".join(revisions)
-    return (
-        f"{where} records revision {found}, which this trackstore does not know: a newer "
-        f"MLflow or trackstore wrote it (this one serves {served}); serve it with that version "
-        "or a newer trackstore, or restore a backup taken at a revision this one knows."
-    )
+    return str(runner.several_revisions(where, revisions))
 
 
 def _ahead(where: str, found: str) -> str:
     """The refusal for a database the chain knows but the store does not serve yet."""
     served, head, release = models.SERVED.revision, runner.head_revision(), runner.head_release()
+    note = runner.in_releases(found)
     return (
-        f"{where} is at revision {found}, ahead: this trackstore's store serves {served}; the "
-        f"chain reaches {head}{f' ({release})' if release else ''}; serve it with the MLflow "
-        f"release that upgraded it, or restore a backup taken at {served}."
+        f"{where} is at revision {found}{f' ({note})' if note else ''}, ahead: this "
+        f"trackstore's store serves {served}; the chain reaches {head}"
+        f"{f' ({release})' if release else ''}; serve it with the MLflow release that upgraded "
+        f"it, or restore a backup taken at {served}."
     )
