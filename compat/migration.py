@@ -206,6 +206,21 @@ def large_text() -> TypeEngine[Any]:
     return dialect().large_text_type()
 
 
+def unicode_text() -> TypeEngine[Any]:
+    """The dialect's `unicode_text_type`: long text in any script."""
+    return dialect().unicode_text_type()
+
+
+def case_sensitive_string(length: int) -> TypeEngine[Any]:
+    """The dialect's `case_sensitive_string_type`."""
+    return dialect().case_sensitive_string_type(length)
+
+
+def json_type() -> TypeEngine[Any]:
+    """The dialect's `json_type`."""
+    return dialect().json_type()
+
+
 def replace_foreign_key(
     table: str,
     referred_table: str,
@@ -343,3 +358,23 @@ def _compile_too_large_for_text(element: TooLargeForText, compiler: Any, **kw: A
     if not dialect_for(compiler.dialect.name).small_text:
         return "1 = 0"
     return str(compiler.process(sa.func.octet_length(element.column) > SMALL_TEXT_BYTES, **kw))
+
+
+class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):
+    """`condition` where plain equality ignores case (see `case_sensitive_equality`); false
+    elsewhere, where case-insensitive keys were never made. Decided when compiled."""
+
+    type = sa.Boolean()
+    inherit_cache = False
+
+    def __init__(self, condition: sa.ColumnElement[bool]) -> None:
+        self.condition = condition
+
+
+@compiles(WhereCaseInsensitive)
+def _compile_where_case_insensitive(
+    element: WhereCaseInsensitive, compiler: Any, **kw: Any
+) -> str:
+    if dialect_for(compiler.dialect.name).case_sensitive_equality:
+        return "1 = 0"
+    return str(compiler.process(element.condition, **kw))

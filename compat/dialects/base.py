@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -153,6 +153,22 @@ class Dialect:
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
+
+    def huge_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents that may exceed 16 MiB."""
+        return Text()
+
+    def unicode_text_type(self) -> TypeEngine[Any]:
+        """Text of any length in any script: tag values that may run to 20,000 characters."""
+        return Text()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        """A string column whose comparisons, keys and indexes tell "A" from "a"."""
+        return String(length)
+
+    def json_type(self) -> TypeEngine[Any]:
+        """The column type MLflow gives JSON documents on this database."""
+        return JSON()
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
