@@ -134,9 +134,10 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
         op.create_table(table, *elements)
 
 
-def create_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+def create_index_once(index: str, table: str, columns: Sequence[str], **options: Any) -> None:
+    """`options`: the dialect's own index options (see `Dialect.index_prefix_options`)."""
     if not has_index(table, index):
-        op.create_index(index, table, list(columns))
+        op.create_index(index, table, list(columns), **options)
 
 
 def add_column_once(table: str, column: sa.Column[Any]) -> None:
@@ -372,9 +373,7 @@ class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):
 
 
 @compiles(WhereCaseInsensitive)
-def _compile_where_case_insensitive(
-    element: WhereCaseInsensitive, compiler: Any, **kw: Any
-) -> str:
+def _compile_where_case_insensitive(element: WhereCaseInsensitive, compiler: Any, **kw: Any) -> str:
     if dialect_for(compiler.dialect.name).case_sensitive_equality:
         return "1 = 0"
     return str(compiler.process(element.condition, **kw))

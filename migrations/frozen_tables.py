@@ -199,7 +199,10 @@ def experiment_tags() -> sa.Table:
         sa.Column("key", sa.String(KEY), nullable=False),
         sa.Column("value", sa.String(5000), nullable=True),
         sa.Column(
-            "experiment_id", sa.Integer(), sa.ForeignKey("experiments.experiment_id"), nullable=False
+            "experiment_id",
+            sa.Integer(),
+            sa.ForeignKey("experiments.experiment_id"),
+            nullable=False,
         ),
         sa.PrimaryKeyConstraint("key", "experiment_id", name="experiment_tag_pk"),
     )

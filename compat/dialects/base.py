@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -157,6 +157,20 @@ class Dialect:
     def huge_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 16 MiB."""
         return Text()
+
+    def identity_key_type(self) -> TypeEngine[Any]:
+        """The type of a numbered surrogate key (MLflow's rollup tables): BIGINT."""
+        return BigInteger()
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        """Index options that index only the first `prefixes[column]` characters of those
+        columns, where index keys are too short for the whole (MySQL); empty elsewhere."""
+        return {}
+
+    def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        """Index options that add `include` to the index's leaves and index only the rows
+        matching `where`, where MLflow's schema asks for them (PostgreSQL); empty elsewhere."""
+        return {}
 
     def unicode_text_type(self) -> TypeEngine[Any]:
         """Text of any length in any script: tag values that may run to 20,000 characters."""

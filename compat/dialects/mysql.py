@@ -55,6 +55,9 @@ class MySQL(Dialect):
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
 
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        return {"mysql_length": dict(prefixes)} if prefixes else {}
+
     def huge_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()
 

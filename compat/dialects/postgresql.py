@@ -1,6 +1,6 @@
 """PostgreSQL."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import literal_column, text
@@ -55,6 +55,9 @@ class PostgreSQL(Dialect):
             )
             connection.info[TEMPORARY_TABLES_INFO_KEY] = allowed
         return allowed
+
+    def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        return {"postgresql_include": list(include), "postgresql_where": text(where)}
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]

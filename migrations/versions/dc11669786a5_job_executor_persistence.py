@@ -5,6 +5,7 @@ as canceled.
 """
 
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +23,7 @@ JOB_INDEX = "index_jobs_status_lease_expires_at"
 LOCK_INDEX = "index_job_locks_job_id"
 
 
-def new_job_columns() -> list[sa.Column[object]]:
+def new_job_columns() -> list[sa.Column[Any]]:
     """The columns jobs gains, in order (a fresh list each time: a column has one table)."""
     return [
         sa.Column("executor_backend", sa.String(255), nullable=True),

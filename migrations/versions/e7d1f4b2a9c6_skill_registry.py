@@ -1,6 +1,7 @@
 """The skill registry: skills, their versions, tags, version tags and aliases."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -79,15 +80,13 @@ def downgrade() -> None:
 def _skill_columns() -> list[sa.Column[str]]:
     """What names a skill: its workspace, its organization ('' for none) and its name."""
     return [
-        sa.Column(
-            "workspace", sa.String(63), nullable=False, server_default=sa.text("'default'")
-        ),
+        sa.Column("workspace", sa.String(63), nullable=False, server_default=sa.text("'default'")),
         sa.Column("organization", sa.String(64), nullable=False, server_default=sa.text("''")),
         sa.Column("name", sa.String(128), nullable=False),
     ]
 
 
-def _audit_columns() -> list[sa.Column[object]]:
+def _audit_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("created_by", sa.String(256), nullable=True),
         sa.Column("last_updated_by", sa.String(256), nullable=True),

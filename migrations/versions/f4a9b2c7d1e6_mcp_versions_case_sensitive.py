@@ -69,22 +69,26 @@ def _require_exact_references() -> None:
     versions = sa.table("mcp_server_versions", *map(sa.column, (*SERVER_KEY, "version")))
     for table, name, version in REFERENCES:
         refs = sa.table(table, sa.column("workspace"), sa.column(name), sa.column(version))
-        mismatch = op.get_bind().execute(
-            sa.select(refs.c.workspace, refs.c[name], refs.c[version], versions.c.version)
-            .join(
-                versions,
-                sa.and_(
-                    refs.c.workspace == versions.c.workspace,
-                    refs.c[name] == versions.c.name,
-                    refs.c[version] == versions.c.version,
-                ),
+        mismatch = (
+            op.get_bind()
+            .execute(
+                sa.select(refs.c.workspace, refs.c[name], refs.c[version], versions.c.version)
+                .join(
+                    versions,
+                    sa.and_(
+                        refs.c.workspace == versions.c.workspace,
+                        refs.c[name] == versions.c.name,
+                        refs.c[version] == versions.c.version,
+                    ),
+                )
+                .where(
+                    step.dialect().case_sensitive(refs.c[version])
+                    != step.dialect().case_sensitive(versions.c.version)
+                )
+                .limit(1)
             )
-            .where(
-                step.dialect().case_sensitive(refs.c[version])
-                != step.dialect().case_sensitive(versions.c.version)
-            )
-            .limit(1)
-        ).first()
+            .first()
+        )
         if mismatch is not None:
             workspace, server, written, stored = mismatch
             raise TrackstoreError(
@@ -119,9 +123,12 @@ def _retype(version_type: TypeEngine[Any]) -> None:
     for table, (name, columns) in PRIMARY_KEYS.items():
         if not step.primary_key_columns(table):
             op.create_primary_key(name, table, list(columns))
-    if step.foreign_key_to(
-        "mcp_server_version_tags", "mcp_server_versions", [*SERVER_KEY, "version"]
-    ) is None:
+    if (
+        step.foreign_key_to(
+            "mcp_server_version_tags", "mcp_server_versions", [*SERVER_KEY, "version"]
+        )
+        is None
+    ):
         op.create_foreign_key(
             TAGS_TO_VERSION,
             "mcp_server_version_tags",
