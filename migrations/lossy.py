@@ -123,8 +123,9 @@ class CaseVariants:
         other = sa.table(self.table, sa.column(self.column), *map(sa.column, self.within)).alias(
             "case_variant"
         )
-        mine = sa.table(self.table, column, *map(sa.column, self.within))
-        same_group = [other.c[name] == mine.c[name] for name in self.within]
+        same_group = [
+            other.c[name] == sa.literal_column(f"{self.table}.{name}") for name in self.within
+        ]
         return step.WhereCaseInsensitive(
             sa.exists().where(
                 *same_group,
