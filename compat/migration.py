@@ -362,8 +362,9 @@ def _compile_too_large_for_text(element: TooLargeForText, compiler: Any, **kw: A
 
 
 class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):
-    """`condition` where plain equality ignores case (see `case_sensitive_equality`); false
-    elsewhere, where case-insensitive keys were never made. Decided when compiled."""
+    """`condition` where key columns ignore case unless given a collation of their own (see
+    `case_sensitive_key_collation`); false elsewhere, where keys never ignored case. Decided
+    when compiled."""
 
     type = sa.Boolean()
     inherit_cache = False
@@ -374,6 +375,6 @@ class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):
 
 @compiles(WhereCaseInsensitive)
 def _compile_where_case_insensitive(element: WhereCaseInsensitive, compiler: Any, **kw: Any) -> str:
-    if dialect_for(compiler.dialect.name).case_sensitive_equality:
+    if not dialect_for(compiler.dialect.name).case_sensitive_key_collation:
         return "1 = 0"
     return str(compiler.process(element.condition, **kw))

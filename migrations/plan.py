@@ -54,6 +54,27 @@ REWRITES: Mapping[str, Rewrite] = {
     "0584bdc529eb": Rewrite(("datasets",)),
     "6953534de441": Rewrite(("inputs",)),
     "bda7b8c39065": Rewrite(("model_version_tags",)),
+    "6f8d9c3b2a1e": Rewrite(("trace_info",)),
+    "1971f2d9a75b": Rewrite(("trace_info",), passes=0.3),
+    "17e22815139b": Rewrite(("experiment_tags",)),
+    "75868b020152": Rewrite(
+        (
+            "trace_info",
+            "trace_tags",
+            "trace_request_metadata",
+            "trace_metrics",
+            "spans",
+            "span_metrics",
+            "assessments",
+        ),
+        passes=2,
+    ),
+    "dc11669786a5": Rewrite(("jobs",)),
+    "8b6ad64cb8f5": Rewrite(("issues",)),
+    "f4a9b2c7d1e6": Rewrite(
+        ("mcp_server_versions", "mcp_server_version_tags", "mcp_server_aliases"),
+        only_when="case_sensitive_key_collation",
+    ),
 }
 NO_REWRITE = Rewrite(())
 # What any revision costs besides its rows: a few statements and a commit.

@@ -38,6 +38,9 @@ class Dialect:
     alters_by_copying_table: ClassVar[bool] = False
     # Plain string equality is case-sensitive (MySQL's default collations are not).
     case_sensitive_equality: ClassVar[bool] = True
+    # Key columns that must tell "A" from "a" need a collation of their own (see
+    # `case_sensitive_string_type`); where plain equality is case-sensitive they do not.
+    case_sensitive_key_collation: ClassVar[bool] = False
     # How one upgrader at a time is enforced: "advisory", "get_lock", "applock" or "exclusive".
     lock_method: ClassVar[str] = "advisory"
     # How an insert-or-update is spelled: "on_conflict", "on_duplicate_key" or "merge".

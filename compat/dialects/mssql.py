@@ -32,6 +32,7 @@ class MSSQL(Dialect):
     max_bind_params = 2000
     paging_needs_order_by = True
     case_sensitive_equality = False
+    case_sensitive_key_collation = True
     admin_database = "master"
     defaults_are_constraints = True
     misfit_value_error_texts = ("would be truncated", "arithmetic overflow")

@@ -35,6 +35,7 @@ class MySQL(Dialect):
     max_index_key_bytes = 3072
     native_boolean = False
     case_sensitive_equality = False
+    case_sensitive_key_collation = True
     lock_method = "get_lock"
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"

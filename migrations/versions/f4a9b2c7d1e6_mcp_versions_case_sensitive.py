@@ -48,14 +48,14 @@ LOSSY_COLUMNS = (lossy.CaseVariants("mcp_server_versions", "version", within=SER
 
 
 def upgrade() -> None:
-    if step.dialect().case_sensitive_equality:
+    if not step.dialect().case_sensitive_key_collation:
         return
     _require_exact_references()
     _retype(step.case_sensitive_string(VERSION_LENGTH))
 
 
 def downgrade() -> None:
-    if step.dialect().case_sensitive_equality:
+    if not step.dialect().case_sensitive_key_collation:
         return
     lossy.check(LOSSY_COLUMNS)
     _retype(sa.String(VERSION_LENGTH))
