@@ -155,11 +155,13 @@ def drop_index_if_present(index: str, table: str) -> None:
         op.drop_index(index, table_name=table)
 
 
-def drop_column_if_present(table: str, column: str) -> None:
-    """Drop `column`, and first its default where the database keeps that as a constraint."""
+def drop_column_if_present(table: str, column: str, has_default: bool = True) -> None:
+    """Drop `column`, and first its default where the database keeps that as a constraint
+    (`has_default` False: the column never had one, so there is nothing to look for)."""
     if not offline() and not has_column(table, column):
         return
-    op.drop_column(table, column, mssql_drop_default=dialect().defaults_are_constraints)
+    drop_default = has_default and dialect().defaults_are_constraints
+    op.drop_column(table, column, mssql_drop_default=drop_default)
 
 
 @contextmanager

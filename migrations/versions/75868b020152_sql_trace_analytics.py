@@ -154,7 +154,7 @@ def upgrade() -> None:
         _fill_assessment_aggregates(bind)
         _delete_legacy_rows()
     _create_rollup_tables()
-    step.drop_column_if_present("spans", "dimension_attributes")
+    step.drop_column_if_present("spans", "dimension_attributes", has_default=False)
     _create_indexes()
 
 
@@ -174,7 +174,9 @@ def downgrade() -> None:
         step.drop_table_if_present(table)
     for table, columns in reversed(analytics_columns().items()):
         for column in reversed(columns):
-            step.drop_column_if_present(table, column.name)
+            step.drop_column_if_present(
+                table, column.name, has_default=column.server_default is not None
+            )
 
 
 # Checks before any change.

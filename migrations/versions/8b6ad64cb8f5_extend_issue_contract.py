@@ -110,4 +110,4 @@ def downgrade() -> None:
     for index in reversed(ISSUE_INDEXES):
         step.drop_index_if_present(index, "issues")
     for column in reversed(new_issue_columns()):
-        step.drop_column_if_present("issues", column.name)
+        step.drop_column_if_present("issues", column.name, has_default=False)

@@ -15,4 +15,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    step.drop_column_if_present("jobs", "creator")
+    step.drop_column_if_present("jobs", "creator", has_default=False)

@@ -64,7 +64,11 @@ def upgrade() -> None:
 
 
 def _cancel_unfinished_jobs() -> None:
-    jobs = sa.table("jobs", sa.column("status"), sa.column("last_update_time"))
+    jobs = sa.table(
+        "jobs",
+        sa.column("status", sa.Integer()),
+        sa.column("last_update_time", sa.BigInteger()),
+    )
     op.execute(
         jobs.update()
         .where(jobs.c.status.in_([PENDING, RUNNING]))
@@ -77,6 +81,6 @@ def downgrade() -> None:
     job_locks goes with its index (MySQL would not drop the index its foreign key uses)."""
     step.drop_index_if_present(JOB_INDEX, "jobs")
     for column in reversed(new_job_columns()):
-        step.drop_column_if_present("jobs", column.name)
+        step.drop_column_if_present("jobs", column.name, has_default=False)
     step.drop_table_if_present("job_locks")
     step.drop_table_if_present("scheduler_leases")
