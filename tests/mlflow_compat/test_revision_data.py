@@ -206,7 +206,7 @@ def trace_rows(backend: str) -> dict[str, Rows]:
                 "start_time_unix_nano": 10 * n + s,
                 "end_time_unix_nano": 10 * n + s + 5,
                 "content": "{}",
-                "dimension_attributes": SPAN_DIMENSIONS[(n + s) % 4],
+                "dimension_attributes": _json(SPAN_DIMENSIONS[(n + s) % 4], backend),
             }
             for n, t in enumerate(TRACES)
             for s in range(2)
@@ -251,6 +251,11 @@ def trace_rows(backend: str) -> dict[str, Rows]:
             )
         ],
     }
+
+
+def _json(value: Any, backend: str) -> Any:
+    """`value` as a JSON column takes it: as text where JSON columns reflect as text (MariaDB)."""
+    return json.dumps(value) if backend == "mysql" and value is not None else value
 
 
 def _trace_row(trace: int, key: str, value: Any) -> dict[str, Any]:
