@@ -28,6 +28,8 @@ from compat.dialects import Dialect, dialect_for
 UNNAMED_FOREIGN_KEY_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
 }
+# The name SQLite's batch copy gives a unique constraint that was created without one.
+UNNAMED_UNIQUE_CONVENTION = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
 def dialect() -> Dialect:
@@ -134,10 +136,18 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
         op.create_table(table, *elements)
 
 
-def create_index_once(index: str, table: str, columns: Sequence[str], **options: Any) -> None:
-    """`options`: the dialect's own index options (see `Dialect.index_prefix_options`)."""
+def create_index_once(
+    index: str,
+    table: str,
+    columns: Sequence[str | sa.TextClause],
+    *,
+    unique: bool = False,
+    **options: Any,
+) -> None:
+    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`);
+    `options` are the dialect's own (see `Dialect.index_prefix_options`)."""
     if not has_index(table, index):
-        op.create_index(index, table, list(columns), **options)
+        op.create_index(index, table, list(columns), unique=unique, **options)
 
 
 def add_column_once(table: str, column: sa.Column[Any]) -> None:
@@ -164,20 +174,39 @@ def drop_column_if_present(table: str, column: str, has_default: bool = True) ->
     op.drop_column(table, column, mssql_drop_default=drop_default)
 
 
+def rename_column_once(
+    table: str, old: str, new: str, type_: TypeEngine[Any], *, nullable: bool
+) -> None:
+    """Rename `old` to `new` unless that is done. Databases that rename by restating the whole
+    column (MySQL) make it `nullable` as they do so; the others keep its nullability."""
+    if offline() or has_column(table, old):
+        op.alter_column(
+            table, old, new_column_name=new, existing_type=type_, existing_nullable=nullable
+        )
+
+
 @contextmanager
 def altering(
-    table: str, copy_from: sa.Table | None = None, unnamed_foreign_keys: bool = False
+    table: str,
+    copy_from: sa.Table | None = None,
+    unnamed_foreign_keys: bool = False,
+    unnamed_uniques: bool = False,
 ) -> Iterator[BatchOperations]:
     """Alter `table` in place, or on SQLite by copying it into a new one.
 
     Online SQLite reflects the table to copy; offline it cannot, so `copy_from` must describe
-    the table as it stands. With `unnamed_foreign_keys`, foreign keys the database holds without
-    a name are named by UNNAMED_FOREIGN_KEY_CONVENTION so that one of them can be dropped.
+    the table as it stands. With `unnamed_foreign_keys` (`unnamed_uniques`), foreign keys
+    (unique constraints) the database holds without a name are named by
+    UNNAMED_FOREIGN_KEY_CONVENTION (UNNAMED_UNIQUE_CONVENTION) so that one of them can be dropped.
     """
+    convention = {
+        **(UNNAMED_FOREIGN_KEY_CONVENTION if unnamed_foreign_keys else {}),
+        **(UNNAMED_UNIQUE_CONVENTION if unnamed_uniques else {}),
+    }
     with op.batch_alter_table(
         table,
         copy_from=copy_from if offline() else None,
-        naming_convention=UNNAMED_FOREIGN_KEY_CONVENTION if unnamed_foreign_keys else None,
+        naming_convention=convention or None,
     ) as batch:
         yield batch
 
@@ -207,6 +236,46 @@ def change_column_type(
 def large_text() -> TypeEngine[Any]:
     """TEXT where it is unbounded in practice; MySQL's TEXT stops at 64 KiB."""
     return dialect().large_text_type()
+
+
+def longest_text() -> TypeEngine[Any]:
+    """TEXT where it is unbounded in practice; LONGTEXT (4 GiB) on MySQL."""
+    return dialect().longest_text_type()
+
+
+def has_trigger(trigger: str) -> bool:
+    if offline():
+        return False
+    lookup = sa.text(dialect().trigger_lookup_sql)
+    return op.get_bind().execute(lookup, {"name": trigger}).first() is not None
+
+
+def forbid_changes_once(trigger: str, table: str, columns: Sequence[str], message: str) -> None:
+    """Install `trigger`, which makes an UPDATE of `table` that changes any of `columns` (the
+    key first) fail with `message`, unless it is already there."""
+    if not has_trigger(trigger):
+        for statement in dialect().forbid_changes_sql(trigger, table, columns, message):
+            execute_with_body(statement)
+
+
+# What ends a statement with a body in an offline script, where the client needs another.
+BODY_DELIMITER = "//"
+
+
+def execute_with_body(statement: str) -> None:
+    """Run a statement whose body holds semicolons (a trigger's, a function's); an offline
+    script wraps it in DELIMITER lines for a client that would cut it at them."""
+    if offline() and dialect().client_splits_bodies:
+        op.get_context().impl.static_output(
+            f"DELIMITER {BODY_DELIMITER}\n{statement} {BODY_DELIMITER}\nDELIMITER ;"
+        )
+        return
+    op.execute(statement)
+
+
+def drop_trigger_if_present(trigger: str, table: str) -> None:
+    for statement in dialect().drop_trigger_sql(trigger, table):
+        op.execute(statement)
 
 
 def unicode_text() -> TypeEngine[Any]:
@@ -361,6 +430,112 @@ def _compile_too_large_for_text(element: TooLargeForText, compiler: Any, **kw: A
     if not dialect_for(compiler.dialect.name).small_text:
         return "1 = 0"
     return str(compiler.process(sa.func.octet_length(element.column) > SMALL_TEXT_BYTES, **kw))
+
+
+def unique_on(table: str, columns: Sequence[str]) -> str | None:
+    """The name of the live unique constraint (or unique index) over exactly `columns`; None
+    offline or when there is none. SQL Server's inspector lists its unique constraints only
+    among the indexes."""
+    if offline():
+        return None
+    inspector = sa.inspect(op.get_bind())
+    found: list[tuple[str | None, list[str]]] = []
+    try:
+        for unique in inspector.get_unique_constraints(table):
+            found.append((unique["name"], [str(c) for c in unique["column_names"]]))
+    except NotImplementedError:
+        pass
+    for index in inspector.get_indexes(table):
+        if index["unique"]:
+            found.append((index["name"], [str(c) for c in index["column_names"]]))
+    wanted = [str(c) for c in columns]
+    return next((str(name or "") for name, names in found if names == wanted), None)
+
+
+def drop_unnamed_unique(table: str, columns: Sequence[str]) -> None:
+    """Drop the unique constraint over `columns` that the database named itself, if any.
+
+    Offline the name is not known; the dialect's SQL finds it when the script runs.
+    """
+    if offline():
+        for statement in dialect().drop_unnamed_unique_sql(table, columns):
+            op.execute(statement)
+        return
+    name = unique_on(table, columns)
+    if name is not None:
+        op.drop_constraint(name, table, type_="unique")
+
+
+def create_unique_once(name: str | None, table: str, columns: Sequence[str]) -> None:
+    """A unique constraint over `columns` (None: named by the database), unless one is there."""
+    if unique_on(table, columns) is None:
+        op.create_unique_constraint(name, table, list(columns))
+
+
+def drop_unique_if_present(name: str, table: str) -> None:
+    if offline() or has_index(table, name):
+        op.drop_constraint(name, table, type_="unique")
+
+
+def drop_foreign_key_to(
+    table: str, referred_table: str, columns: Sequence[str], name: str | None
+) -> None:
+    """Drop the key from `table`(`columns`) to `referred_table`, if there is one; `name` is its
+    name offline (None: the database chose it, and the dialect's SQL looks it up)."""
+    live = foreign_key_to(table, referred_table, columns)
+    if live is not None:
+        _drop_foreign_key(table, live["name"], columns, referred_table)
+    elif offline():
+        _drop_foreign_key(table, name, columns, referred_table)
+
+
+def create_foreign_key_once(
+    name: str | None,
+    table: str,
+    referred_table: str,
+    columns: Sequence[str],
+    *,
+    onupdate: str | None = None,
+    ondelete: str | None = None,
+) -> None:
+    """A key from `table`(`columns`) to the same columns of `referred_table`, unless one is
+    there (None: named by the database)."""
+    if foreign_key_to(table, referred_table, columns) is None:
+        op.create_foreign_key(
+            name,
+            table,
+            referred_table,
+            list(columns),
+            list(columns),
+            onupdate=onupdate,
+            ondelete=ondelete,
+        )
+
+
+def recreate_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+    """Make `index` cover `columns`: dropped where it covers others, created where missing."""
+    live = None if offline() else _index_columns(table, index)
+    if live == list(columns):
+        return
+    if offline() or live is not None:
+        op.drop_index(index, table_name=table)
+    op.create_index(index, table, list(columns))
+
+
+def _index_columns(table: str, index: str) -> list[str] | None:
+    indexes = sa.inspect(op.get_bind()).get_indexes(table)
+    return next(([str(c) for c in i["column_names"]] for i in indexes if i["name"] == index), None)
+
+
+def copy_without(table: sa.Table, columns: Sequence[str]) -> None:
+    """Copy the rows of `table.name` into a new table made as `table` describes, less `columns`.
+
+    `table` describes the live table's columns, and the keys wanted afterwards: a batch copy
+    cannot add a key without a name, but keeps those of the table it copies from.
+    """
+    with op.batch_alter_table(table.name, copy_from=table, recreate="always") as batch:
+        for column in columns:
+            batch.drop_column(column)
 
 
 class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):

@@ -54,6 +54,27 @@ REWRITES: Mapping[str, Rewrite] = {
     "0584bdc529eb": Rewrite(("datasets",)),
     "6953534de441": Rewrite(("inputs",)),
     "bda7b8c39065": Rewrite(("model_version_tags",)),
+    "c9d4e5f6a7b8": Rewrite(("endpoint_model_mappings",), passes=0.3),
+    "d0e1f2a3b4c5": Rewrite(("endpoints",), only_when="alters_by_copying_table"),
+    "1b5f0d9ad7c1": Rewrite(
+        (
+            "experiments",
+            "registered_models",
+            "model_versions",
+            "registered_model_tags",
+            "model_version_tags",
+            "registered_model_aliases",
+            "secrets",
+            "endpoints",
+            "model_definitions",
+        )
+    ),
+    # Index builds; on 0.25-1M metrics one took 0.17 copy passes on SQLite, 0.25 on MariaDB and
+    # 1.1 on PostgreSQL (whose copies are cheap).
+    "a5b4c3d2e1f0": Rewrite(("metrics",), passes=0.3),
+    "7d34483879f0": Rewrite(("model_version_tags", "registered_model_tags"), passes=0.3),
+    "c1d2e3f4a5b6": Rewrite(("spans",), passes=0.3),
+    "c3d9e7f1a2b4": Rewrite(("budget_policies",), passes=0.3),
     "6f8d9c3b2a1e": Rewrite(("trace_info",)),
     "1971f2d9a75b": Rewrite(("trace_info",), passes=0.3),
     "17e22815139b": Rewrite(("experiment_tags",)),

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 
 from migrations import runner
 from store import models
-from store.bootstrap import ensure_default_experiment
+from store.tracking.bootstrap import ensure_default_experiment
 
 ROOT = "s3://bucket/artifacts"
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, running
+from compat.dialects.base import Dialect, changed, running, string_literal
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
@@ -44,11 +44,17 @@ class MySQL(Dialect):
     foreign_keys_need_index = True
     small_text = True
     misfit_value_error_texts = ("data too long for column", "out of range value")
+    busy_error_texts = ("deadlock found when trying to get lock", "lock wait timeout exceeded")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
     type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+    client_splits_bodies = True
+    trigger_lookup_sql = (
+        "SELECT 1 FROM information_schema.triggers "
+        "WHERE trigger_schema = DATABASE() AND trigger_name = :name"
+    )
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return type_coerce(cast(column, BINARY), column.type)
@@ -59,14 +65,23 @@ class MySQL(Dialect):
     def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
         return {"mysql_length": dict(prefixes)} if prefixes else {}
 
-    def huge_text_type(self) -> TypeEngine[Any]:
-        return LONGTEXT()
-
     def unicode_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
 
     def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
         return VARCHAR(length, collation=BINARY_COLLATION)
+
+    def longest_text_type(self) -> TypeEngine[Any]:
+        return LONGTEXT()
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        return [
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"BEGIN IF {changed(columns)} THEN SIGNAL SQLSTATE '45000' "
+            f"SET MESSAGE_TEXT = {string_literal(message)}; END IF; END"
+        ]
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str
@@ -80,6 +95,22 @@ class MySQL(Dialect):
             "PREPARE drop_fk FROM @drop_fk",
             "EXECUTE drop_fk",
             "DROP PREPARE drop_fk",
+        ]
+
+    def drop_unnamed_unique_sql(self, table: str, columns: Sequence[str]) -> list[str]:
+        """The unique index is named after its first column (then `_2`, ...): looked up when
+        the script runs, and nothing is done when there is none."""
+        listed = ",".join(columns)
+        return [
+            "SET @uq = (SELECT index_name FROM information_schema.statistics "
+            f"WHERE table_schema = DATABASE() AND table_name = '{table}' AND non_unique = 0 "
+            "AND index_name != 'PRIMARY' GROUP BY index_name "
+            f"HAVING GROUP_CONCAT(column_name ORDER BY seq_in_index) = '{listed}' LIMIT 1)",
+            f"SET @drop_uq = IF(@uq IS NULL, 'DO 0', CONCAT('ALTER TABLE {table} DROP INDEX `', "
+            "@uq, '`'))",
+            "PREPARE drop_uq FROM @drop_uq",
+            "EXECUTE drop_uq",
+            "DROP PREPARE drop_uq",
         ]
 
     @contextmanager

@@ -7,7 +7,7 @@ from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect, lock_owner_label, running
+from compat.dialects.base import Dialect, changed, lock_owner_label, running, string_literal
 
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
@@ -28,7 +28,13 @@ class PostgreSQL(Dialect):
     stages_rows_by_copy = True
     admin_database = "postgres"
     text_holds_nul = False
+    drops_unique_repeating_primary_key = True
     misfit_value_error_texts = ("value too long for type", "out of range")
+    busy_error_texts = (
+        "deadlock detected",
+        "canceling statement due to lock timeout",
+        "could not serialize access",
+    )
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
         "does not exist",
@@ -58,6 +64,24 @@ class PostgreSQL(Dialect):
 
     def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
         return {"postgresql_include": list(include), "postgresql_where": text(where)}
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """A trigger runs a function here: one of the trigger's name, made for it alone."""
+        return [
+            f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS TRIGGER AS $$ "
+            f"BEGIN IF {changed(columns)} THEN RAISE EXCEPTION {string_literal(message)}; "
+            "END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION {trigger}()",
+        ]
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        return [
+            f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+            f"DROP FUNCTION IF EXISTS {trigger}()",
+        ]
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]

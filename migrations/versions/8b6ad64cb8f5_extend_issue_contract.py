@@ -41,7 +41,7 @@ def new_issue_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("last_seen_timestamp", sa.BigInteger(), nullable=True),
         sa.Column("last_updated_by", sa.String(255), nullable=True),
-        sa.Column("metadata", step.dialect().huge_text_type(), nullable=True),
+        sa.Column("metadata", step.longest_text(), nullable=True),
     ]
 
 
