@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import Text
+from sqlalchemy import String, Text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -93,6 +93,11 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # Only an INTEGER primary key numbers rows by itself (SQLite's rowid); a BIGINT one does not.
+    autoincrement_needs_integer: ClassVar[bool] = False
+    # Renaming a column restates its whole definition (CHANGE COLUMN), so a rename that does not
+    # repeat NOT NULL leaves the column nullable: MLflow's jobs.job_name is nullable here.
+    rename_forgets_not_null: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +159,35 @@ class Dialect:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
 
+    def huge_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents that may exceed 16 MiB (span contents)."""
+        return Text()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        """A VARCHAR whose comparisons (and so its keys) tell upper from lower case."""
+        return String(length)
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        """Index options that index only the first characters of the columns in `prefixes`,
+        where whole values would pass the index key limit."""
+        return {}
+
+    def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        """Index options that also store `include` in the index and cover only the rows where
+        `where` holds, for databases whose indexes can (MLflow uses them on PostgreSQL only)."""
+        return {}
+
+    def immutable_columns_trigger_sql(
+        self, table: str, name: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """Statements that create trigger `name`, refusing an UPDATE of `table` that changes
+        any of `columns` with `message`."""
+        raise NotImplementedError(f"{self.name} has no immutable-columns trigger")
+
+    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
+        """Statements that drop what `immutable_columns_trigger_sql` created, if it is there."""
+        return [f"DROP TRIGGER IF EXISTS {name}"]
+
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
         not (see `case_sensitive_equality`); callers keep the plain comparison beside it so
@@ -205,6 +239,11 @@ class Dialect:
         return None
 
 
+def changed_any(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:
+    """The condition `old.c != new.c OR ...` over `columns`, as triggers test an UPDATE."""
+    return " OR ".join(f"{old}.{c} != {new}.{c}" for c in columns)
+
+
 def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
     """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
     if not isinstance(error, DBAPIError) or not texts:
@@ -226,6 +265,11 @@ def running(statement: str | None, seconds: float, active: bool) -> str:
     first = " ".join(statement.split())
     shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
     return f", running `{shown}` for {seconds:.0f} s"
+
+
+def registered_dialects() -> list[Dialect]:
+    """Every dialect trackstore knows, for schema pieces that carry options for each."""
+    return [cls() for cls in _REGISTRY.values()]
 
 
 def dialect_for(name: str) -> Dialect:

@@ -4,10 +4,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from sqlalchemy.dialects.mssql import VARCHAR
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, changed_any
 from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
@@ -17,6 +19,8 @@ DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
 MIGRATION_LOCK_RESOURCE = "trackstore_migration"
 # Same code page as the default SQL_Latin1_General_CP1_CI_AS, but case- and accent-sensitive.
 CASE_SENSITIVE_COLLATION = "Latin1_General_100_CS_AS_KS_WS"
+# The case-sensitive collation MLflow gives its case-sensitive key columns.
+CASE_SENSITIVE_COLUMN_COLLATION = "SQL_Latin1_General_CP1_CS_AS"
 
 
 class MSSQL(Dialect):
@@ -37,6 +41,26 @@ class MSSQL(Dialect):
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return column.collate(CASE_SENSITIVE_COLLATION)
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation=CASE_SENSITIVE_COLUMN_COLLATION)
+
+    def immutable_columns_trigger_sql(
+        self, table: str, name: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """SQL Server has no BEFORE UPDATE: the trigger runs after and rolls the change back."""
+        key = columns[0]
+        return [
+            f"CREATE TRIGGER {name}\nON {table}\nAFTER UPDATE\nAS\nBEGIN\n"
+            "    SET NOCOUNT ON;\n    IF EXISTS (\n"
+            f"        SELECT 1 FROM inserted i\n        INNER JOIN deleted d ON i.{key} = d.{key}\n"
+            f"        WHERE {changed_any(columns, 'i', 'd')}\n    )\n    BEGIN\n"
+            f"        RAISERROR('{message}', 16, 1);\n        ROLLBACK TRANSACTION;\n"
+            "    END\nEND;"
+        ]
+
+    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
+        return [f"IF OBJECT_ID('{name}', 'TR') IS NOT NULL DROP TRIGGER {name}"]
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         if url.get_driver_name() != "pyodbc":

@@ -6,12 +6,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import cast, text, type_coerce
-from sqlalchemy.dialects.mysql import BINARY, MEDIUMTEXT
+from sqlalchemy.dialects.mysql import BINARY, LONGTEXT, MEDIUMTEXT, VARCHAR
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, running
+from compat.dialects.base import Dialect, changed_any, running
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
@@ -44,6 +44,7 @@ class MySQL(Dialect):
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
     type_change_drops_default = True
+    rename_forgets_not_null = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -51,6 +52,25 @@ class MySQL(Dialect):
 
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
+
+    def huge_text_type(self) -> TypeEngine[Any]:
+        return LONGTEXT()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation="utf8mb4_bin")
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        return {"mysql_length": dict(prefixes)}
+
+    def immutable_columns_trigger_sql(
+        self, table: str, name: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        return [
+            f"CREATE TRIGGER {name}\nBEFORE UPDATE ON {table}\nFOR EACH ROW\nBEGIN\n"
+            f"    IF {changed_any(columns)} THEN\n"
+            "        SIGNAL SQLSTATE '45000'\n"
+            f"        SET MESSAGE_TEXT = '{message}';\n    END IF;\nEND"
+        ]
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

@@ -1,13 +1,13 @@
 """PostgreSQL."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect, lock_owner_label, running
+from compat.dialects.base import Dialect, changed_any, lock_owner_label, running
 
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
@@ -35,6 +35,25 @@ class PostgreSQL(Dialect):
         "no password supplied",
         "no pg_hba.conf entry",
     )
+
+    def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        return {"postgresql_include": list(include), "postgresql_where": text(where)}
+
+    def immutable_columns_trigger_sql(
+        self, table: str, name: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """A PostgreSQL trigger runs a function: one of the same name is created first."""
+        return [
+            f"CREATE OR REPLACE FUNCTION {name}()\nRETURNS TRIGGER AS $$\nBEGIN\n"
+            f"    IF {changed_any(columns)} THEN\n"
+            f"        RAISE EXCEPTION '{message}';\n    END IF;\n    RETURN NEW;\nEND;\n"
+            "$$ LANGUAGE plpgsql;",
+            f"CREATE TRIGGER {name}\nBEFORE UPDATE ON {table}\nFOR EACH ROW\n"
+            f"EXECUTE FUNCTION {name}();",
+        ]
+
+    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         """A bare postgresql:// means psycopg2, as on SQLAlchemy 2.0 (2.1 would pick psycopg 3)."""

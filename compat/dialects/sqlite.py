@@ -6,7 +6,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar, cast
 
@@ -14,7 +14,7 @@ from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, changed_any
 from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
 from compat.transactions import DatabaseBusy, is_writing
@@ -48,6 +48,7 @@ LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
 class SQLite(Dialect):
+    autoincrement_needs_integer = True
     name = "sqlite"
     native_boolean = False
     alters_by_copying_table = True
@@ -131,6 +132,15 @@ class SQLite(Dialect):
                 raise
             return False
         return True
+
+    def immutable_columns_trigger_sql(
+        self, table: str, name: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        return [
+            f"CREATE TRIGGER {name}\nBEFORE UPDATE ON {table}\nFOR EACH ROW\n"
+            f"WHEN {changed_any(columns)}\nBEGIN\n"
+            f"    SELECT RAISE(ABORT, '{message}');\nEND;"
+        ]
 
     def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
         """A table with a text primary key is stored, and scanned, in rowid order."""
