@@ -52,14 +52,14 @@ class LargeUnicodeText(TypeDecorator[str]):
         return dialect.type_descriptor(ours.large_text_type() if ours.small_text else UnicodeText())
 
 
-class HugeText(TypeDecorator[str]):
-    """Text for documents that may pass 16 MiB: `huge_text_type()` (LONGTEXT on MySQL)."""
+class LongestText(TypeDecorator[str]):
+    """Text for documents of any size the database holds: `longest_text_type()`."""
 
     impl = Text
     cache_ok = True
 
     def load_dialect_impl(self, dialect: SQLAlchemyDialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(dialect_for(dialect.name).huge_text_type())
+        return dialect.type_descriptor(dialect_for(dialect.name).longest_text_type())
 
 
 class CaseSensitiveString(TypeDecorator[str]):
@@ -124,7 +124,7 @@ def immutable_columns_trigger(
 
     def statements(_table: Table, bind: Any, **_kw: Any) -> None:
         ours = dialect_for(bind.dialect.name)
-        for sql in ours.immutable_columns_trigger_sql(table.name, name, columns, message):
+        for sql in ours.forbid_changes_sql(name, table.name, columns, message):
             bind.execute(DDL(sql.replace("%", "%%")))  # type: ignore[no-untyped-call]
 
     event.listen(table, "after_create", statements)

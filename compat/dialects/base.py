@@ -93,6 +93,13 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # The command-line client ends a statement at every semicolon, even inside the body of a
+    # trigger: an offline script sets another delimiter around a statement with a body.
+    client_splits_bodies: ClassVar[bool] = False
+    # A query that returns a row when the current database has the trigger bound as :name.
+    trigger_lookup_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
+    )
     # Only an INTEGER primary key numbers rows by itself (SQLite's rowid); a BIGINT one does not.
     autoincrement_needs_integer: ClassVar[bool] = False
     # Renaming a column restates its whole definition (CHANGE COLUMN), so a rename that does not
@@ -159,8 +166,8 @@ class Dialect:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
 
-    def huge_text_type(self) -> TypeEngine[Any]:
-        """The column type for documents that may exceed 16 MiB (span contents)."""
+    def longest_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""
         return Text()
 
     def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
@@ -177,16 +184,16 @@ class Dialect:
         `where` holds, for databases whose indexes can (MLflow uses them on PostgreSQL only)."""
         return {}
 
-    def immutable_columns_trigger_sql(
-        self, table: str, name: str, columns: Sequence[str], message: str
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:
-        """Statements that create trigger `name`, refusing an UPDATE of `table` that changes
-        any of `columns` with `message`."""
-        raise NotImplementedError(f"{self.name} has no immutable-columns trigger")
+        """Statements that install `trigger`: an UPDATE of `table` that changes any of
+        `columns` fails with `message`. The first column is the table's key."""
+        raise NotImplementedError(f"{type(self).__name__} has no triggers")
 
-    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
-        """Statements that drop what `immutable_columns_trigger_sql` created, if it is there."""
-        return [f"DROP TRIGGER IF EXISTS {name}"]
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        """Statements that remove `trigger` from `table`, and what it alone used."""
+        return [f"DROP TRIGGER IF EXISTS {trigger}"]
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
@@ -239,17 +246,22 @@ class Dialect:
         return None
 
 
-def changed_any(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:
-    """The condition `old.c != new.c OR ...` over `columns`, as triggers test an UPDATE."""
-    return " OR ".join(f"{old}.{c} != {new}.{c}" for c in columns)
-
-
 def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
     """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
     if not isinstance(error, DBAPIError) or not texts:
         return False
     message = str(error.orig).lower()
     return any(text in message for text in texts)
+
+
+def changed(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:
+    """SQL true when a row's `old` and `new` images differ in any of `columns`."""
+    return " OR ".join(f"{old}.{column} != {new}.{column}" for column in columns)
+
+
+def string_literal(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def lock_owner_label() -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, changed_any
+from compat.dialects.base import Dialect, changed, string_literal
 from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
@@ -38,29 +38,10 @@ class MSSQL(Dialect):
     # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
     offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")
+    trigger_lookup_sql = "SELECT 1 FROM sys.triggers WHERE name = :name"
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return column.collate(CASE_SENSITIVE_COLLATION)
-
-    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
-        return VARCHAR(length, collation=CASE_SENSITIVE_COLUMN_COLLATION)
-
-    def immutable_columns_trigger_sql(
-        self, table: str, name: str, columns: Sequence[str], message: str
-    ) -> list[str]:
-        """SQL Server has no BEFORE UPDATE: the trigger runs after and rolls the change back."""
-        key = columns[0]
-        return [
-            f"CREATE TRIGGER {name}\nON {table}\nAFTER UPDATE\nAS\nBEGIN\n"
-            "    SET NOCOUNT ON;\n    IF EXISTS (\n"
-            f"        SELECT 1 FROM inserted i\n        INNER JOIN deleted d ON i.{key} = d.{key}\n"
-            f"        WHERE {changed_any(columns, 'i', 'd')}\n    )\n    BEGIN\n"
-            f"        RAISERROR('{message}', 16, 1);\n        ROLLBACK TRANSACTION;\n"
-            "    END\nEND;"
-        ]
-
-    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
-        return [f"IF OBJECT_ID('{name}', 'TR') IS NOT NULL DROP TRIGGER {name}"]
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         if url.get_driver_name() != "pyodbc":
@@ -128,6 +109,26 @@ class MSSQL(Dialect):
             return None
         session, address, host, program = row
         return f"SQL Server session {session} from {address or host} ({program or 'no program'})"
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation=CASE_SENSITIVE_COLUMN_COLLATION)
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """SQL Server has no row triggers: after the UPDATE, the rows before (`deleted`) and
+        after (`inserted`) are paired by the key, and a changed pair rolls the statement back.
+        A row whose key itself changed finds no pair, as in MLflow's trigger."""
+        key = columns[0]
+        return [
+            f"CREATE TRIGGER {trigger} ON {table} AFTER UPDATE AS BEGIN SET NOCOUNT ON; "
+            f"IF EXISTS (SELECT 1 FROM inserted i INNER JOIN deleted d ON i.{key} = d.{key} "
+            f"WHERE {changed(columns, old='d', new='i')}) "
+            f"BEGIN RAISERROR({string_literal(message)}, 16, 1); ROLLBACK TRANSACTION; END END"
+        ]
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        return [f"IF OBJECT_ID({string_literal(trigger)}, 'TR') IS NOT NULL DROP TRIGGER {trigger}"]
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

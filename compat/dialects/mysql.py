@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, changed_any, running
+from compat.dialects.base import Dialect, changed, running, string_literal
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
@@ -46,6 +46,11 @@ class MySQL(Dialect):
     type_change_drops_default = True
     rename_forgets_not_null = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+    client_splits_bodies = True
+    trigger_lookup_sql = (
+        "SELECT 1 FROM information_schema.triggers "
+        "WHERE trigger_schema = DATABASE() AND trigger_name = :name"
+    )
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return type_coerce(cast(column, BINARY), column.type)
@@ -53,7 +58,7 @@ class MySQL(Dialect):
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
 
-    def huge_text_type(self) -> TypeEngine[Any]:
+    def longest_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()
 
     def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
@@ -62,14 +67,13 @@ class MySQL(Dialect):
     def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
         return {"mysql_length": dict(prefixes)}
 
-    def immutable_columns_trigger_sql(
-        self, table: str, name: str, columns: Sequence[str], message: str
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:
         return [
-            f"CREATE TRIGGER {name}\nBEFORE UPDATE ON {table}\nFOR EACH ROW\nBEGIN\n"
-            f"    IF {changed_any(columns)} THEN\n"
-            "        SIGNAL SQLSTATE '45000'\n"
-            f"        SET MESSAGE_TEXT = '{message}';\n    END IF;\nEND"
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"BEGIN IF {changed(columns)} THEN SIGNAL SQLSTATE '45000' "
+            f"SET MESSAGE_TEXT = {string_literal(message)}; END IF; END"
         ]
 
     def drop_unnamed_foreign_key_sql(

@@ -7,7 +7,7 @@ from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect, changed_any, lock_owner_label, running
+from compat.dialects.base import Dialect, changed, lock_owner_label, running, string_literal
 
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
@@ -36,25 +36,6 @@ class PostgreSQL(Dialect):
         "no pg_hba.conf entry",
     )
 
-    def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
-        return {"postgresql_include": list(include), "postgresql_where": text(where)}
-
-    def immutable_columns_trigger_sql(
-        self, table: str, name: str, columns: Sequence[str], message: str
-    ) -> list[str]:
-        """A PostgreSQL trigger runs a function: one of the same name is created first."""
-        return [
-            f"CREATE OR REPLACE FUNCTION {name}()\nRETURNS TRIGGER AS $$\nBEGIN\n"
-            f"    IF {changed_any(columns)} THEN\n"
-            f"        RAISE EXCEPTION '{message}';\n    END IF;\n    RETURN NEW;\nEND;\n"
-            "$$ LANGUAGE plpgsql;",
-            f"CREATE TRIGGER {name}\nBEFORE UPDATE ON {table}\nFOR EACH ROW\n"
-            f"EXECUTE FUNCTION {name}();",
-        ]
-
-    def drop_immutable_columns_trigger_sql(self, table: str, name: str) -> list[str]:
-        return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
-
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         """A bare postgresql:// means psycopg2, as on SQLAlchemy 2.0 (2.1 would pick psycopg 3)."""
         return url.set(drivername="postgresql+psycopg2") if "+" not in url.drivername else url
@@ -74,6 +55,27 @@ class PostgreSQL(Dialect):
             )
             connection.info[TEMPORARY_TABLES_INFO_KEY] = allowed
         return allowed
+
+    def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        return {"postgresql_include": list(include), "postgresql_where": text(where)}
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """A trigger runs a function here: one of the trigger's name, made for it alone."""
+        return [
+            f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS TRIGGER AS $$ "
+            f"BEGIN IF {changed(columns)} THEN RAISE EXCEPTION {string_literal(message)}; "
+            "END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION {trigger}()",
+        ]
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        return [
+            f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+            f"DROP FUNCTION IF EXISTS {trigger}()",
+        ]
 
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]

@@ -3,7 +3,7 @@
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from compat.schema_types import HugeText
+from compat.schema_types import LongestText
 from store.models.base import KEY_LENGTH, RUN_ID_LENGTH, USER_LENGTH, UUID_LENGTH, Base
 
 
@@ -31,7 +31,7 @@ class Issue(Base):
     created_by: Mapped[str | None] = mapped_column(String(USER_LENGTH))
     last_seen_timestamp: Mapped[int | None] = mapped_column(BigInteger)
     last_updated_by: Mapped[str | None] = mapped_column(String(USER_LENGTH))
-    issue_metadata: Mapped[str | None] = mapped_column("metadata", HugeText)
+    issue_metadata: Mapped[str | None] = mapped_column("metadata", LongestText)
 
     __table_args__ = (
         PrimaryKeyConstraint("issue_id", name="issues_pk"),

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from compat.schema_types import HugeText, covering_index
+from compat.schema_types import LongestText, covering_index
 from store.models.base import DOUBLE, KEY_LENGTH, Base
 from store.models.traces import REQUEST_ID_LENGTH, request_id_column
 
@@ -55,7 +55,7 @@ class Span(Base):
     duration_ns: Mapped[int | None] = mapped_column(
         BigInteger, Computed("end_time_unix_nano - start_time_unix_nano", persisted=True)
     )
-    content: Mapped[str] = mapped_column(HugeText)
+    content: Mapped[str] = mapped_column(LongestText)
     input_cost: Mapped[float | None] = mapped_column(DOUBLE)
     output_cost: Mapped[float | None] = mapped_column(DOUBLE)
     total_cost: Mapped[float | None] = mapped_column(DOUBLE)
