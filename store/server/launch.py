@@ -19,7 +19,7 @@ from compat import TrackstoreError, dialect_for, make_engine
 from migrations import backups, runner
 from migrations.progress import Progress
 from store import guard, models
-from store.bootstrap import ensure_default_experiment
+from store.bootstrap import check_single_workspace, ensure_default_experiment
 from store.server.app import Settings
 from store.server.server_flags import ServerFlags
 from store.server.static_prefix import PREFIX_VARIABLE
@@ -93,6 +93,7 @@ def prepare_database(
         guard.ensure_servable(engine, progress=progress)
         dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
         with engine.begin() as connection:
+            check_single_workspace(connection)
             ensure_default_experiment(connection, settings.artifact_root)
     finally:
         engine.dispose()

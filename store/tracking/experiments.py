@@ -12,6 +12,7 @@ from compat.upsert import upsert
 from store.base import SqlStore
 from store.entities import ACTIVE, DELETED, Experiment, Tag, ViewType
 from store.errors import INVALID_STATE, StoreError, already_exists, not_found
+from store.models.base import DEFAULT_WORKSPACE
 from store.paging import Page, check_max_results, fetch_page, offset_from_token
 from store.search import parse_filter, parse_order_by_list
 from store.search.experiments import EXPERIMENT_GRAMMAR, experiment_filter, experiment_order
@@ -52,6 +53,7 @@ class ExperimentStore(SqlStore):
                     raise already_exists(f"Experiment(name={name}) already exists.")
                 result = session.connection().execute(
                     insert(experiments).values(
+                        workspace=DEFAULT_WORKSPACE,
                         name=name,
                         artifact_location=location,
                         lifecycle_stage=ACTIVE,
