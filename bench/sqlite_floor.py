@@ -22,9 +22,9 @@ from sqlalchemy import insert
 from bench.store_bench import log_rates, metric_batches, new_run
 from compat import make_engine
 from compat.dialects.sqlite import SERVING_PRAGMAS
-from store import tables
-from store.entities import Metric
-from store.tracking import TrackingStore
+from store.common import tables
+from store.tracking.entities import Metric
+from store.tracking.store import TrackingStore
 from tests.store.fresh import create_fresh_schema
 
 

@@ -23,9 +23,9 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from compat import make_engine
-from store import tables
-from store.entities import Metric
-from store.tracking import TrackingStore
+from store.common import tables
+from store.tracking.entities import Metric
+from store.tracking.store import TrackingStore
 from tests.store.fresh import create_fresh_schema
 
 METRICS_PER_CALL = 1000

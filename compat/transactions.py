@@ -39,7 +39,8 @@ class DatabaseBusy(TrackstoreError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The database stayed locked by other writers for longer than the busy timeout; "
+            "The database stayed locked by other writers for longer than the busy timeout "
+            "(or chose this request to break a deadlock); "
             "send the request again, and if this keeps happening use fewer concurrent writers "
             "or a database server."
         )

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Container entrypoint. With no arguments (or only options) it runs store.entrypoint, which waits
+# Container entrypoint. With no arguments (or only options) it runs store.cli.entrypoint, which waits
 # for the database, upgrades when TRACKSTORE_UPGRADE asks, and then becomes the server. A command
 # given instead (e.g. `trackstore db current`) runs as it is.
 set -eu
@@ -12,4 +12,4 @@ fi
 if [ "$#" -gt 0 ] && [ "${1#-}" = "$1" ]; then
     exec "$@"
 fi
-exec python -m store.entrypoint "$@"
+exec python -m store.cli.entrypoint "$@"

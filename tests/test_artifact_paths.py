@@ -6,7 +6,7 @@ import pytest
 
 from store.artifact_destinations.local import LocalDestination
 from store.artifact_destinations.paths import safe_file_name, safe_relative_path
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 BAD_PATHS = [
     "..",

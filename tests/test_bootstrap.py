@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 from compat.errors import TrackstoreError
 from migrations import runner
 from store import models
-from store.bootstrap import check_single_workspace, ensure_default_experiment
 from store.models.webhooks import Webhook
+from store.tracking.bootstrap import check_single_workspace, ensure_default_experiment
 
 ROOT = "s3://bucket/artifacts"
 

@@ -26,7 +26,7 @@ from tests.live_server import (
 )
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
-ENTRYPOINT = [sys.executable, "-m", "store.entrypoint"]
+ENTRYPOINT = [sys.executable, "-m", "store.cli.entrypoint"]
 SCRIPT = Path(__file__).resolve().parent.parent / "docker" / "entrypoint.sh"
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 
 from compat import TrackstoreError, mask_url
 from migrations import runner
-from store import guard, models
+from store import models
+from store.common import guard
 from tests.cli import run_trackstore
 from tests.live_server import free_port, port_is_bound
 from tests.schema import snapshot

@@ -1,9 +1,9 @@
-"""store.json_text: JSON text of the expected kind, or None for anything else; list tags."""
+"""store.common.json_text: JSON text of the expected kind, or None for anything else; list tags."""
 
 import pytest
 
-from store.errors import INVALID_STATE, StoreError
-from store.json_text import listed_in_tag, parsed_as
+from store.common.errors import INVALID_STATE, StoreError
+from store.common.json_text import listed_in_tag, parsed_as
 
 
 def test_json_of_the_kind_asked_is_returned() -> None:

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import select
 
 from compat import make_engine
-from store.tables import metrics, params, runs, tags
+from store.common.tables import metrics, params, runs, tags
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
 
 API = "/api/2.0/mlflow"

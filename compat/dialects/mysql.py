@@ -40,6 +40,7 @@ class MySQL(Dialect):
     foreign_keys_need_index = True
     small_text = True
     misfit_value_error_texts = ("data too long for column", "out of range value")
+    busy_error_texts = ("deadlock found when trying to get lock", "lock wait timeout exceeded")
     # Offline scripts drop a CHECK with DROP CONSTRAINT, which MariaDB and MySQL 8.0.19+ take.
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True

@@ -29,6 +29,11 @@ class PostgreSQL(Dialect):
     admin_database = "postgres"
     text_holds_nul = False
     misfit_value_error_texts = ("value too long for type", "out of range")
+    busy_error_texts = (
+        "deadlock detected",
+        "canceling statement due to lock timeout",
+        "could not serialize access",
+    )
     permanent_error_texts: ClassVar[tuple[str, ...]] = (
         "password authentication failed",
         "does not exist",

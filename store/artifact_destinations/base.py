@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from store.errors import NOT_IMPLEMENTED, StoreError
+from store.common.errors import NOT_IMPLEMENTED, StoreError
 
 CHUNK_BYTES = 1024 * 1024
 # MLflow's sentence for a destination without multipart uploads; the MLflow

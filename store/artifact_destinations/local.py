@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
@@ -17,11 +18,14 @@ from store.artifact_destinations.base import (
     unsupported_multipart,
 )
 from store.artifact_destinations.paths import invalid_path
-from store.errors import not_found
+from store.common.errors import not_found
 
 # Uploads in progress live beside their target under this prefix, so that the rename which
 # ends them stays on one file system; listings leave them out.
 TEMP_PREFIX = ".trackstore-upload-"
+# An upload's file is written at least every few seconds while it runs; one untouched this long
+# was left by a server killed part-way, and is removed when its folder is next written.
+STALE_UPLOAD_SECONDS = 3600
 
 
 class LocalDestination:
@@ -41,6 +45,7 @@ class LocalDestination:
             raise invalid_path(path)
         await to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
         self._inside(path)
+        await to_thread.run_sync(remove_stale_uploads, target.parent)
         temp = target.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}-{target.name}")
         sink = await to_thread.run_sync(temp.open, "wb")
         try:
@@ -99,6 +104,17 @@ class LocalDestination:
         if not target.resolve().is_relative_to(self.root):
             raise invalid_path(path)
         return target
+
+
+def remove_stale_uploads(folder: Path) -> None:
+    """Remove the temporary files of uploads that a killed server left in `folder`."""
+    oldest_live = time.time() - STALE_UPLOAD_SECONDS
+    for child in folder.glob(f"{TEMP_PREFIX}*"):
+        try:
+            if child.stat().st_mtime < oldest_live:
+                child.unlink()
+        except FileNotFoundError:
+            continue
 
 
 def _chunks(source: BinaryIO) -> Iterator[bytes]:

@@ -10,7 +10,7 @@ import re
 import urllib.parse
 from pathlib import PurePosixPath, PureWindowsPath
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_DECODES = 10

@@ -15,7 +15,7 @@ from typing import Any
 from anyio import to_thread
 
 from store.artifact_destinations.base import CHUNK_BYTES, Entry, FileTotals, Part
-from store.errors import not_found
+from store.common.errors import not_found
 
 # S3 accepts parts of at least 5 MiB (but the last).
 PART_BYTES = 8 * 1024 * 1024

@@ -14,31 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.entities import DELETED, Tag
-from store.errors import StoreError
-from store.json_text import listed_in_tag
-from store.logged_models import find_logged_model, put_model_pairs
-from store.lookups import load_page
-from store.models.base import DEFAULT_WORKSPACE
-from store.paging import Page, offset_from_token
-from store.registry import reading, validation
-from store.registry.reading import in_workspace
-from store.registry_entities import (
-    ACTIVE_STAGES,
-    STAGE_ARCHIVED,
-    STAGE_DELETED_INTERNAL,
-    STAGE_NONE,
-    STATUS_READY,
-    ModelVersion,
-)
-from store.search import parse_filter, parse_order_by_list
-from store.search.registry import (
-    MODEL_VERSION_GRAMMAR,
-    model_version_conditions,
-    model_version_order,
-)
-from store.tables import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError
+from store.common.json_text import listed_in_tag
+from store.common.lookups import load_page
+from store.common.paging import Page, offset_from_token
+from store.common.tables import (
     logged_model_tags,
     logged_models,
     model_version_tags,
@@ -46,6 +27,25 @@ from store.tables import (
     registered_model_aliases,
     registered_models,
 )
+from store.logged_models.store import find_logged_model, put_model_pairs
+from store.models.base import DEFAULT_WORKSPACE
+from store.registry import reading, validation
+from store.registry.entities import (
+    ACTIVE_STAGES,
+    STAGE_ARCHIVED,
+    STAGE_DELETED_INTERNAL,
+    STAGE_NONE,
+    STATUS_READY,
+    ModelVersion,
+)
+from store.registry.reading import in_workspace
+from store.registry.search import (
+    MODEL_VERSION_GRAMMAR,
+    model_version_conditions,
+    model_version_order,
+)
+from store.search import parse_filter, parse_order_by_list
+from store.tracking.entities import DELETED, Tag
 from store.tracking.experiments import now_ms
 
 SEARCH_MAX_RESULTS_DEFAULT = 10_000

@@ -14,17 +14,17 @@ from sqlalchemy import Row, Table, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.errors import not_found
-from store.lookups import pairs_by_owner
-from store.models.base import DEFAULT_WORKSPACE
-from store.registry_entities import STAGE_DELETED_INTERNAL, ModelVersion, RegisteredModel
-from store.tables import (
+from store.common.errors import not_found
+from store.common.lookups import pairs_by_owner
+from store.common.tables import (
     model_version_tags,
     model_versions,
     registered_model_aliases,
     registered_model_tags,
     registered_models,
 )
+from store.models.base import DEFAULT_WORKSPACE
+from store.registry.entities import STAGE_DELETED_INTERNAL, ModelVersion, RegisteredModel
 from store.tracking.reading import chunks
 
 

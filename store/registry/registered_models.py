@@ -9,29 +9,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.entities import Tag
-from store.errors import StoreError, already_exists
-from store.lookups import load_page
-from store.models.base import DEFAULT_WORKSPACE
-from store.paging import Page, offset_from_token
-from store.registry import reading, validation
-from store.registry.reading import in_workspace
-from store.registry_entities import ALL_STAGES, ModelVersion, RegisteredModel
-from store.search import parse_filter, parse_order_by_list
-from store.search.registry import (
-    IS_PROMPT_TAG,
-    REGISTERED_MODEL_GRAMMAR,
-    registered_model_conditions,
-    registered_model_order,
-)
-from store.tables import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError, already_exists
+from store.common.lookups import load_page
+from store.common.paging import Page, offset_from_token
+from store.common.tables import (
     model_version_tags,
     model_versions,
     registered_model_aliases,
     registered_model_tags,
     registered_models,
 )
+from store.models.base import DEFAULT_WORKSPACE
+from store.registry import reading, validation
+from store.registry.entities import ALL_STAGES, ModelVersion, RegisteredModel
+from store.registry.reading import in_workspace
+from store.registry.search import (
+    IS_PROMPT_TAG,
+    REGISTERED_MODEL_GRAMMAR,
+    registered_model_conditions,
+    registered_model_order,
+)
+from store.search import parse_filter, parse_order_by_list
+from store.tracking.entities import Tag
 from store.tracking.experiments import now_ms
 
 SEARCH_MAX_RESULTS_DEFAULT = 100

@@ -5,8 +5,8 @@ Each raises StoreError (INVALID_PARAMETER_VALUE) before anything is read or writ
 
 import re
 
-from store.errors import StoreError
-from store.registry_entities import ALL_STAGES
+from store.common.errors import StoreError
+from store.registry.entities import ALL_STAGES
 from store.tracking.validation import check_length, check_name
 
 MAX_TAG_KEY_LENGTH = 250

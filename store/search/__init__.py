@@ -2,7 +2,8 @@
 
 `parse_filter` and `parse_order_by` turn text into `Comparison` and `OrderBy` values checked
 against a store's `Grammar`; `sql.compare` turns a comparison into a SQLAlchemy condition.
-`runs` and `experiments` hold the tracking store's grammars and translators.
+Each domain keeps its own grammar and translators beside its store (`store.tracking.run_search`,
+`store.registry.search`, `store.traces.search`, ...).
 """
 
 from store.search.grammar import Entity, Field, Grammar, ValueKind

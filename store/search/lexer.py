@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 
 class Kind(Enum):

@@ -13,7 +13,7 @@ says what is wrong; nothing here touches a database.
 import math
 from dataclasses import dataclass
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.search.grammar import MEMBERSHIP, Entity, Field, Grammar, ValueKind
 from store.search.lexer import Kind, Token, quoted_content, split_name, tokenize, unquote
 

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from store.artifact_destinations import local_root, open_destination
 from store.artifact_destinations.base import Destination, Part
 from store.artifact_destinations.paths import safe_file_name, safe_relative_path
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.server.artifact_flags import ArtifactServing
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response

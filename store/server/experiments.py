@@ -2,7 +2,7 @@
 
 import urllib.parse
 
-from store.errors import StoreError, not_found
+from store.common.errors import StoreError, not_found
 from store.server.fields import VIEW_TYPES, key_values, page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result

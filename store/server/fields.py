@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from store.entities import Tag
 from store.server.messages import Message
+from store.tracking.entities import Tag
 
 VIEW_TYPES = {"ACTIVE_ONLY": 1, "DELETED_ONLY": 2, "ALL": 3}
 

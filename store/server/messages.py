@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, overload
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TRUE = ("true", "1")

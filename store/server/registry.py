@@ -1,11 +1,11 @@
 """Model registry endpoints: registered models, model versions, their tags and aliases."""
 
-from store.entities import Tag
 from store.server.fields import key_values, page, search_options
 from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.sources import PROMPT_TAG, check_source
 from store.server.stores import Stores
+from store.tracking.entities import Tag
 
 
 def create_registered_model(stores: Stores, message: Message) -> Result:

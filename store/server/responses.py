@@ -11,7 +11,7 @@ from starlette.responses import Response
 from compat import TrackstoreError
 from compat.transactions import DatabaseBusy
 from compat.urls import mask_text
-from store.errors import (
+from store.common.errors import (
     HTTP_STATUS,
     INTERNAL_ERROR,
     INVALID_PARAMETER_VALUE,

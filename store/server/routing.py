@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response
 from store.server.stores import Stores

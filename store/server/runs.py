@@ -1,12 +1,12 @@
 """Run endpoints: create, read, search, update, delete, restore, and what is logged to a run."""
 
-from store.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
-from store.errors import StoreError
-from store.json_text import parsed_as
+from store.common.errors import StoreError
+from store.common.json_text import parsed_as
 from store.server.fields import VIEW_TYPES, key_values, page, search_options
 from store.server.messages import Message, missing
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
+from store.tracking.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 
 RUN_STATUSES = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
 HISTORY_BULK_MAX_RESULTS = 25_000

@@ -10,7 +10,7 @@ import posixpath
 import re
 import urllib.parse
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.server.stores import Stores
 
 PROMPT_TAG = "mlflow.prompt.is_prompt"

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from compat import dialect_for, make_engine
-from store.logged_models import LoggedModelStore
-from store.registry import RegistryStore
-from store.traces import TraceStore
-from store.tracking import TrackingStore
+from store.logged_models.store import LoggedModelStore
+from store.registry.store import RegistryStore
+from store.traces.trace_infos import TraceStore
+from store.tracking.store import TrackingStore
 
 
 @dataclass(frozen=True)

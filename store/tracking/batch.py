@@ -14,10 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compat.upsert import RowTuples, insert_missing, upsert
-from store.base import SqlStore
-from store.entities import Metric, Tag
-from store.errors import StoreError, not_found
-from store.tables import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError, not_found
+from store.common.tables import (
     latest_metrics,
     logged_model_metrics,
     logged_models,
@@ -25,6 +24,7 @@ from store.tables import (
     params,
 )
 from store.tracking import validation
+from store.tracking.entities import Metric, Tag
 from store.tracking.reading import active_run_experiment, chunks
 from store.tracking.runs import put_tags
 

@@ -9,16 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.entities import ACTIVE, DELETED, Experiment, Tag, ViewType
-from store.errors import INVALID_STATE, StoreError, already_exists, not_found
+from store.common.base import SqlStore
+from store.common.errors import INVALID_STATE, StoreError, already_exists, not_found
+from store.common.paging import Page, check_max_results, fetch_page, offset_from_token
+from store.common.tables import experiment_tags, experiments, runs
 from store.models.base import DEFAULT_WORKSPACE
-from store.paging import Page, check_max_results, fetch_page, offset_from_token
 from store.search import parse_filter, parse_order_by_list
-from store.search.experiments import EXPERIMENT_GRAMMAR, experiment_filter, experiment_order
 from store.search.sql import compare
-from store.tables import experiment_tags, experiments, runs
 from store.tracking import validation
+from store.tracking.entities import ACTIVE, DELETED, Experiment, Tag, ViewType
+from store.tracking.experiment_search import EXPERIMENT_GRAMMAR, experiment_filter, experiment_order
 from store.tracking.reading import active_experiment, find_experiment, load_experiments
 from store.tracking.uris import append_path, resolve_local
 

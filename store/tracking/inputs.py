@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compat.upsert import insert_missing
-from store.base import SqlStore
-from store.entities import DatasetInput
-from store.tables import datasets, input_tags, inputs
+from store.common.base import SqlStore
+from store.common.tables import datasets, input_tags, inputs
 from store.tracking import validation
+from store.tracking.entities import DatasetInput
 from store.tracking.reading import active_run_experiment, chunks
 
 INPUT_KEY = ["source_type", "source_id", "destination_type", "destination_id"]

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.base import SqlStore
-from store.entities import ModelOutput, Tag
-from store.errors import BAD_REQUEST, StoreError
-from store.json_text import listed_in_tag
-from store.tables import inputs, tags
+from store.common.base import SqlStore
+from store.common.errors import BAD_REQUEST, StoreError
+from store.common.json_text import listed_in_tag
+from store.common.tables import inputs, tags
+from store.tracking.entities import ModelOutput, Tag
 from store.tracking.inputs import input_row
 from store.tracking.reading import active_run_experiment, chunks
 from store.tracking.runs import put_tags

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store.base import SqlStore
-from store.entities import Metric, Run, ViewType
-from store.errors import StoreError
-from store.paging import Page, check_max_results, fetch_page, offset_from_token
+from store.common.base import SqlStore
+from store.common.errors import StoreError
+from store.common.paging import Page, check_max_results, fetch_page, offset_from_token
+from store.common.tables import metrics, runs
 from store.search import parse_filter, parse_order_by_list
-from store.search.runs import RUN_GRAMMAR, ordered_runs, run_filter
-from store.tables import metrics, runs
+from store.tracking.entities import Metric, Run, ViewType
 from store.tracking.reading import experiment_number, load_runs
+from store.tracking.run_search import RUN_GRAMMAR, ordered_runs, run_filter
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
 _METRIC_COLUMNS = (

@@ -15,7 +15,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from compat.prepared import PreparedSelect
-from store.entities import (
+from store.common.errors import StoreError, not_found
+from store.common.tables import (
+    datasets,
+    experiment_tags,
+    experiments,
+    input_tags,
+    inputs,
+    latest_metrics,
+    params,
+    runs,
+    tags,
+)
+from store.tracking.entities import (
     ACTIVE,
     DELETED,
     Dataset,
@@ -30,19 +42,7 @@ from store.entities import (
     RunOutputs,
     Tag,
 )
-from store.errors import StoreError, not_found
-from store.search.runs import RUN_NAME_TAG
-from store.tables import (
-    datasets,
-    experiment_tags,
-    experiments,
-    input_tags,
-    inputs,
-    latest_metrics,
-    params,
-    runs,
-    tags,
-)
+from store.tracking.run_search import RUN_NAME_TAG
 
 T = TypeVar("T")
 RUN_ID: BindParameter[str] = bindparam("run_id")

@@ -8,8 +8,12 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.entities import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError, not_found
+from store.common.tables import runs, tags
+from store.search.sql import compare
+from store.tracking import validation
+from store.tracking.entities import (
     ACTIVE,
     DELETED,
     RUN_STATUSES,
@@ -19,11 +23,6 @@ from store.entities import (
     RunInputs,
     Tag,
 )
-from store.errors import StoreError, not_found
-from store.search.runs import RUN_NAME_TAG
-from store.search.sql import compare
-from store.tables import runs, tags
-from store.tracking import validation
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
 from store.tracking.reading import (
@@ -33,6 +32,7 @@ from store.tracking.reading import (
     load_run,
     run_info,
 )
+from store.tracking.run_search import RUN_NAME_TAG
 from store.tracking.uris import append_path
 
 USER_TAG = "mlflow.user"

@@ -4,7 +4,7 @@ import posixpath
 import urllib.parse
 from pathlib import Path
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 
 def append_path(uri: str, *parts: str) -> str:

@@ -12,9 +12,9 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from store.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
-from store.errors import StoreError
+from store.common.errors import StoreError
 from store.models.base import UUID_LENGTH
+from store.tracking.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 
 MAX_ENTITY_KEY_LENGTH = 250
 MAX_PARAM_VAL_LENGTH = 6000

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from compat import make_engine
-from store.bootstrap import ensure_default_experiment
+from store.tracking.bootstrap import ensure_default_experiment
 from tests.cli import run_trackstore
 from tests.schema import Snapshot, snapshot
 

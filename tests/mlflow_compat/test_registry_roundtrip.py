@@ -14,11 +14,11 @@ from typing import Any, Protocol
 import pytest
 
 from compat import make_engine
-from store.entities import Metric, Tag
-from store.logged_models import LoggedModelStore
-from store.registry import RegistryStore
-from store.traces import TraceStore
-from store.tracking import TrackingStore
+from store.logged_models.store import LoggedModelStore
+from store.registry.store import RegistryStore
+from store.traces.trace_infos import TraceStore
+from store.tracking.entities import Metric, Tag
+from store.tracking.store import TrackingStore
 from tests.mlflow_compat.test_tracking_roundtrip import close, mlflow_store, normal, proto_json
 from tests.store.fresh import create_fresh_schema
 

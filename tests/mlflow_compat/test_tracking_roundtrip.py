@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from compat import make_engine
-from store.entities import Dataset, DatasetInput, Metric, Tag
-from store.tracking import TrackingStore
+from store.tracking.entities import Dataset, DatasetInput, Metric, Tag
+from store.tracking.store import TrackingStore
 from tests.mlflow_compat.twins import twin_database
 from tests.store.fresh import create_fresh_schema
 

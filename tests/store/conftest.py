@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from compat import make_engine
-from store.tracking import TrackingStore
+from store.tracking.store import TrackingStore
 from tests.store.fresh import create_fresh_schema
 
 

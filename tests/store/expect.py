@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from store.errors import StoreError
-from store.registry import RegistryStore
+from store.common.errors import StoreError
+from store.registry.store import RegistryStore
 
 
 def refused(code: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> StoreError:

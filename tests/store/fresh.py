@@ -4,7 +4,7 @@ from sqlalchemy.engine import Engine
 
 from migrations import runner
 from store import models
-from store.bootstrap import ensure_default_experiment
+from store.tracking.bootstrap import ensure_default_experiment
 
 
 def create_fresh_schema(engine: Engine, artifact_root: str = "mlruns") -> None:

@@ -5,15 +5,15 @@ import uuid
 
 import pytest
 
-from store.entities import Tag, ViewType
-from store.errors import (
+from store.common.errors import (
     INVALID_PARAMETER_VALUE,
     INVALID_STATE,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
     StoreError,
 )
-from store.tracking import TrackingStore
+from store.tracking.entities import Tag, ViewType
+from store.tracking.store import TrackingStore
 
 
 def unique(prefix: str = "exp") -> str:

@@ -8,13 +8,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Table, func, select, update
 
-from store import gc
-from store.cli import main
-from store.entities import Dataset, DatasetInput, Metric, Tag
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
-from store.gc import GarbageCollector, parse_age
-from store.logged_models import LoggedModelStore
-from store.tables import (
+from store.cli import gc, main
+from store.cli.gc import GarbageCollector, parse_age
+from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
+from store.common.tables import (
     datasets,
     experiment_tags,
     experiments,
@@ -33,8 +30,10 @@ from store.tables import (
     trace_request_metadata,
     trace_tags,
 )
-from store.traces import TraceStore
-from store.tracking import TrackingStore
+from store.logged_models.store import LoggedModelStore
+from store.traces.trace_infos import TraceStore
+from store.tracking.entities import Dataset, DatasetInput, Metric, Tag
+from store.tracking.store import TrackingStore
 from tests.store.expect import refused
 
 DAY_MS = 86_400_000

@@ -2,9 +2,9 @@
 
 import pytest
 
-from store.entities import Dataset, DatasetInput, Tag
-from store.errors import INVALID_PARAMETER_VALUE, StoreError
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, StoreError
+from store.tracking.entities import Dataset, DatasetInput, Tag
+from store.tracking.store import TrackingStore
 
 CONTEXT = "mlflow.data.context"
 
@@ -50,7 +50,7 @@ def test_a_dataset_is_shared_by_the_runs_of_an_experiment(
     store.log_inputs(second, [DatasetInput(dataset(), [Tag(CONTEXT, "eval")])])
     from sqlalchemy import func, select
 
-    from store.tables import datasets
+    from store.common.tables import datasets
 
     with store.session() as session:
         count = session.execute(

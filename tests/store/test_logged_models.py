@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from store.entities import Metric, Tag
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
-from store.logged_models import LoggedModelStore
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
+from store.logged_models.store import LoggedModelStore
+from store.tracking.entities import Metric, Tag
+from store.tracking.store import TrackingStore
 from tests.store.expect import refused
 
 

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from store.entities import Metric, Tag
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
+from store.tracking.entities import Metric, Tag
+from store.tracking.store import TrackingStore
 
 
 def latest(store: TrackingStore, run_id: str) -> dict[str, tuple[float, int, int]]:

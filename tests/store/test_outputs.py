@@ -5,15 +5,15 @@ from typing import Any
 
 import pytest
 
-from store.entities import ModelOutput
-from store.errors import (
+from store.common.errors import (
     BAD_REQUEST,
     INVALID_PARAMETER_VALUE,
     INVALID_STATE,
     RESOURCE_DOES_NOT_EXIST,
 )
-from store.tracking import TrackingStore
+from store.tracking.entities import ModelOutput
 from store.tracking.outputs import LOG_MODEL_HISTORY_TAG
+from store.tracking.store import TrackingStore
 from tests.store.expect import refused
 
 

@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
-from store.errors import StoreError
-from store.paging import check_max_results, offset_from_token, token_for_offset
+from store.common.errors import StoreError
+from store.common.paging import check_max_results, offset_from_token, token_for_offset
 
 
 def test_token_is_base64_json_offset_as_mlflow_writes_it() -> None:

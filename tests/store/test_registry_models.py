@@ -2,14 +2,14 @@
 
 import pytest
 
-from store.entities import Tag
-from store.errors import (
+from store.common.errors import (
     INVALID_PARAMETER_VALUE,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
 )
-from store.registry import RegistryStore
-from store.tracking import TrackingStore
+from store.registry.store import RegistryStore
+from store.tracking.entities import Tag
+from store.tracking.store import TrackingStore
 from tests.store.expect import new_model, refused
 
 

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from store.entities import Tag
-from store.errors import INVALID_PARAMETER_VALUE
-from store.registry import RegistryStore
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE
+from store.registry.store import RegistryStore
+from store.tracking.entities import Tag
+from store.tracking.store import TrackingStore
 from tests.store.expect import refused
 
 PROMPT = Tag("mlflow.prompt.is_prompt", "true")

@@ -4,12 +4,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from store.entities import Tag
-from store.errors import INVALID_PARAMETER_VALUE, INVALID_STATE, RESOURCE_DOES_NOT_EXIST
-from store.logged_models import LoggedModelStore
-from store.registry import RegistryStore
+from store.common.errors import INVALID_PARAMETER_VALUE, INVALID_STATE, RESOURCE_DOES_NOT_EXIST
+from store.logged_models.store import LoggedModelStore
 from store.registry.model_versions import MODEL_VERSIONS_TAG
-from store.tracking import TrackingStore
+from store.registry.store import RegistryStore
+from store.tracking.entities import Tag
+from store.tracking.store import TrackingStore
 from tests.store.expect import new_model, refused
 
 
@@ -82,7 +82,7 @@ def test_delete_redacts_and_drops_aliases(registry: RegistryStore, name: str) ->
     assert registry.get_registered_model(name).aliases == {}
     from sqlalchemy import select
 
-    from store.tables import model_versions
+    from store.common.tables import model_versions
 
     with registry.session() as session:
         row = session.execute(select(model_versions).where(model_versions.c.name == name)).one()

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from store.entities import Tag
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
+from store.tracking.entities import Tag
+from store.tracking.store import TrackingStore
 
 
 def test_create_run_ids_names_and_defaults(store: TrackingStore, experiment_id: str) -> None:
@@ -92,7 +92,7 @@ def test_delete_sets_deleted_time_and_restore_clears_it(store: TrackingStore, ru
 def _deleted_time(store: TrackingStore, run_id: str) -> int | None:
     from sqlalchemy import select
 
-    from store.tables import runs
+    from store.common.tables import runs
 
     with store.session() as session:
         return session.execute(  # type: ignore[no-any-return]

@@ -2,10 +2,10 @@
 
 import pytest
 
-from store.errors import INVALID_PARAMETER_VALUE, StoreError
+from store.common.errors import INVALID_PARAMETER_VALUE, StoreError
 from store.search import Comparison, OrderBy, parse_filter, parse_order_by, parse_order_by_list
-from store.search.experiments import EXPERIMENT_GRAMMAR
-from store.search.runs import RUN_GRAMMAR
+from store.tracking.experiment_search import EXPERIMENT_GRAMMAR
+from store.tracking.run_search import RUN_GRAMMAR
 
 
 def parsed(text: str) -> list[tuple[str, str, str, object]]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from store.entities import Dataset, DatasetInput, Metric, Tag, ViewType
-from store.errors import INVALID_PARAMETER_VALUE, StoreError
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, StoreError
+from store.tracking.entities import Dataset, DatasetInput, Metric, Tag, ViewType
+from store.tracking.store import TrackingStore
 
 CONTEXT = "mlflow.data.context"
 

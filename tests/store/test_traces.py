@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from store.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
-from store.traces import TraceStore
-from store.tracking import TrackingStore
+from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST
+from store.traces.trace_infos import TraceStore
+from store.tracking.store import TrackingStore
 from tests.store.expect import refused
 
 

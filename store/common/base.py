@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from compat import Dialect, dialect_for
 from compat.transactions import DatabaseBusy, writing
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 
 class SqlStore:

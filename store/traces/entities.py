@@ -7,7 +7,7 @@ values, tag keys and tag values are cut to the lengths MLflow allows on the wire
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.registry_entities import without_unset
+from store.registry.entities import without_unset
 
 STATUSES = ("TRACE_STATUS_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS")
 IN_PROGRESS = "IN_PROGRESS"

@@ -12,10 +12,10 @@ from sqlalchemy import Select, Table, and_, case, exists
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
+from store.common.tables import trace_info, trace_request_metadata, trace_tags
 from store.search.grammar import EQUALITY, MEMBERSHIP, NUMBER, Entity, Field, Grammar, ValueKind
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
-from store.tables import trace_info, trace_request_metadata, trace_tags
 
 TRACE_NAME_TAG = "mlflow.traceName"
 SOURCE_RUN_METADATA = "mlflow.sourceRun"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 JsonObject = dict[str, Any]
 

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from store.errors import StoreError
+from store.common.errors import StoreError
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -7,7 +7,7 @@ list is left out, int64 timestamps are JSON numbers and the version is a string.
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.entities import Tag
+from store.tracking.entities import Tag
 
 STAGE_NONE = "None"
 STAGE_STAGING = "Staging"

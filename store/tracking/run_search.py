@@ -12,10 +12,10 @@ from sqlalchemy import Select, and_, case, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
+from store.common.tables import datasets, input_tags, inputs, latest_metrics, params, runs, tags
 from store.search.grammar import NUMBER, STRING, STRING_OR_LIST, Entity, Grammar
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
-from store.tables import datasets, input_tags, inputs, latest_metrics, params, runs, tags
 
 RUN_NAME_TAG = "mlflow.runName"
 DATASET_CONTEXT_TAG = "mlflow.data.context"

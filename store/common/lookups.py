@@ -8,7 +8,7 @@ from sqlalchemy import Row, Select, Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.paging import Page, fetch_page
+from store.common.paging import Page, fetch_page
 from store.tracking.reading import chunks
 
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def load_page(
     max_results: int,
     load: Callable[[Session, Sequence[Row[Any]]], list[T]],
 ) -> Page[T]:
-    """One page of `stmt`'s rows (see `store.paging.fetch_page`), made entities by `load`."""
+    """One page of `stmt`'s rows (see `store.common.paging.fetch_page`), made entities by `load`."""
     page = fetch_page(session, stmt, order_by, offset, max_results, _row)
     return Page(load(session, page.items), page.next_page_token)
 

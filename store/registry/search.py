@@ -12,6 +12,12 @@ from sqlalchemy import Table, exists, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
+from store.common.tables import (
+    model_version_tags,
+    model_versions,
+    registered_model_tags,
+    registered_models,
+)
 from store.models.base import DEFAULT_WORKSPACE
 from store.search.grammar import (
     NUMBER,
@@ -24,12 +30,6 @@ from store.search.grammar import (
 )
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
-from store.tables import (
-    model_version_tags,
-    model_versions,
-    registered_model_tags,
-    registered_models,
-)
 
 IS_PROMPT_TAG = "mlflow.prompt.is_prompt"
 _ORDER_ONLY = Field(ValueKind.NUMBER, frozenset(), searchable=False)

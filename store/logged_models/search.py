@@ -17,11 +17,16 @@ from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
-from store.errors import StoreError
+from store.common.errors import StoreError
+from store.common.tables import (
+    logged_model_metrics,
+    logged_model_params,
+    logged_model_tags,
+    logged_models,
+)
 from store.search.grammar import NUMBER, STRING_OR_LIST, Entity, Grammar
 from store.search.parser import Comparison
 from store.search.sql import compare
-from store.tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
 
 ATTRIBUTE_ALIASES = {
     "creation_time": "creation_timestamp_ms",

@@ -8,9 +8,9 @@ metric row the model has, not only the latest per key.
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.entities import Metric
-from store.errors import StoreError
-from store.registry_entities import key_values, without_unset
+from store.common.errors import StoreError
+from store.registry.entities import key_values, without_unset
+from store.tracking.entities import Metric
 
 # Stored number -> (MLflow's entity name, the REST enum name).
 STATUSES = {

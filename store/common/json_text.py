@@ -3,7 +3,7 @@
 import json
 from typing import Any, TypeVar
 
-from store.errors import INVALID_STATE, StoreError
+from store.common.errors import INVALID_STATE, StoreError
 
 T = TypeVar("T")
 

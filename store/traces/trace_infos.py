@@ -12,14 +12,14 @@ from sqlalchemy import Row, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.errors import StoreError, not_found
-from store.lookups import load_page, pairs_by_owner
-from store.paging import check_max_results, offset_from_token
+from store.common.base import SqlStore
+from store.common.errors import StoreError, not_found
+from store.common.lookups import load_page, pairs_by_owner
+from store.common.paging import check_max_results, offset_from_token
+from store.common.tables import trace_info, trace_request_metadata, trace_tags
 from store.search import parse_filter, parse_order_by_list
-from store.search.traces import TRACE_GRAMMAR, ordered_traces, trace_filter
-from store.tables import trace_info, trace_request_metadata, trace_tags
-from store.trace_entities import IN_PROGRESS, STATUSES, TraceInfo
+from store.traces.entities import IN_PROGRESS, STATUSES, TraceInfo
+from store.traces.search import TRACE_GRAMMAR, ordered_traces, trace_filter
 from store.tracking import validation
 from store.tracking.reading import active_experiment, chunks, experiment_number
 from store.tracking.uris import append_path

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
+from store.common.tables import experiment_tags, experiments
 from store.search.grammar import NUMBER, STRING, Entity, Field, Grammar, ValueKind
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
-from store.tables import experiment_tags, experiments
 
 EXPERIMENT_GRAMMAR = Grammar(
     (

@@ -20,10 +20,9 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from store.artifact_destinations.base import FileTotals
-from store.base import SqlStore
-from store.entities import DELETED
-from store.errors import StoreError, not_found
-from store.tables import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError, not_found
+from store.common.tables import (
     datasets,
     experiment_tags,
     experiments,
@@ -40,7 +39,8 @@ from store.tables import (
     tags,
     trace_info,
 )
-from store.traces import delete_trace_rows
+from store.traces.trace_infos import delete_trace_rows
+from store.tracking.entities import DELETED
 from store.tracking.experiments import now_ms
 from store.tracking.reading import chunks, experiment_number
 

@@ -13,21 +13,26 @@ from sqlalchemy import Row, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
-from store.base import SqlStore
-from store.entities import ACTIVE, DELETED, Metric, Tag
-from store.errors import StoreError, not_found
-from store.logged_model_entities import PENDING, LoggedModel, status_number
-from store.lookups import load_page, pairs_by_owner
-from store.paging import Page
-from store.search import parse_filter
-from store.search.logged_models import (
+from store.common.base import SqlStore
+from store.common.errors import StoreError, not_found
+from store.common.lookups import load_page, pairs_by_owner
+from store.common.paging import Page
+from store.common.tables import (
+    logged_model_metrics,
+    logged_model_params,
+    logged_model_tags,
+    logged_models,
+)
+from store.logged_models.entities import PENDING, LoggedModel, status_number
+from store.logged_models.search import (
     LOGGED_MODEL_GRAMMAR,
     PageToken,
     check_datasets,
     model_conditions,
     model_order,
 )
-from store.tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
+from store.search import parse_filter
+from store.tracking.entities import ACTIVE, DELETED, Metric, Tag
 from store.tracking.experiments import now_ms
 from store.tracking.names import random_run_name
 from store.tracking.reading import active_experiment, chunks, experiment_number

@@ -1,0 +1,5 @@
+"""`python -m store.cli` runs the `trackstore` command."""
+
+from store.cli.commands import main
+
+main()

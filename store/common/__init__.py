@@ -1,0 +1,1 @@
+"""What every domain shares: sessions, errors, the head tables, paging, lookups, the guard."""

@@ -1,0 +1,1 @@
+"""Logged models: their entities, writes and reads (`store.LoggedModelStore`), their search."""
