@@ -18,6 +18,9 @@ from compat.errors import TrackstoreError
 LOCK_NAME_PREFIX = "trackstore_migration."
 LOCK_NAME_LIMIT = 64
 
+# The collation of columns whose values differ by case alone (MLflow's choice for tag keys).
+BINARY_COLLATION = "utf8mb4_bin"
+
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
     "MLFLOW_MYSQL_SSL_CA": "ssl_ca",
@@ -32,6 +35,7 @@ class MySQL(Dialect):
     max_index_key_bytes = 3072
     native_boolean = False
     case_sensitive_equality = False
+    case_sensitive_key_collation = True
     lock_method = "get_lock"
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"
@@ -62,12 +66,6 @@ class MySQL(Dialect):
     def longest_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()
 
-    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
-        return VARCHAR(length, collation="utf8mb4_bin")
-
-    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
-        return {"mysql_length": dict(prefixes)}
-
     def forbid_changes_sql(
         self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:
@@ -76,6 +74,18 @@ class MySQL(Dialect):
             f"BEGIN IF {changed(columns)} THEN SIGNAL SQLSTATE '45000' "
             f"SET MESSAGE_TEXT = {string_literal(message)}; END IF; END"
         ]
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        return {"mysql_length": dict(prefixes)} if prefixes else {}
+
+    def huge_text_type(self) -> TypeEngine[Any]:
+        return LONGTEXT()
+
+    def unicode_text_type(self) -> TypeEngine[Any]:
+        return MEDIUMTEXT()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation=BINARY_COLLATION)
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str
