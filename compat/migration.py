@@ -134,9 +134,11 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
         op.create_table(table, *elements)
 
 
-def create_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+def create_index_once(
+    index: str, table: str, columns: Sequence[str], *, unique: bool = False
+) -> None:
     if not has_index(table, index):
-        op.create_index(index, table, list(columns))
+        op.create_index(index, table, list(columns), unique=unique)
 
 
 def add_column_once(table: str, column: sa.Column[Any]) -> None:
@@ -204,6 +206,46 @@ def change_column_type(
 def large_text() -> TypeEngine[Any]:
     """TEXT where it is unbounded in practice; MySQL's TEXT stops at 64 KiB."""
     return dialect().large_text_type()
+
+
+def longest_text() -> TypeEngine[Any]:
+    """TEXT where it is unbounded in practice; LONGTEXT (4 GiB) on MySQL."""
+    return dialect().longest_text_type()
+
+
+def has_trigger(trigger: str) -> bool:
+    if offline():
+        return False
+    lookup = sa.text(dialect().trigger_lookup_sql)
+    return op.get_bind().execute(lookup, {"name": trigger}).first() is not None
+
+
+def forbid_changes_once(trigger: str, table: str, columns: Sequence[str], message: str) -> None:
+    """Install `trigger`, which makes an UPDATE of `table` that changes any of `columns` (the
+    key first) fail with `message`, unless it is already there."""
+    if not has_trigger(trigger):
+        for statement in dialect().forbid_changes_sql(trigger, table, columns, message):
+            execute_with_body(statement)
+
+
+# What ends a statement with a body in an offline script, where the client needs another.
+BODY_DELIMITER = "//"
+
+
+def execute_with_body(statement: str) -> None:
+    """Run a statement whose body holds semicolons (a trigger's, a function's); an offline
+    script wraps it in DELIMITER lines for a client that would cut it at them."""
+    if offline() and dialect().client_splits_bodies:
+        op.get_context().impl.static_output(
+            f"DELIMITER {BODY_DELIMITER}\n{statement} {BODY_DELIMITER}\nDELIMITER ;"
+        )
+        return
+    op.execute(statement)
+
+
+def drop_trigger_if_present(trigger: str, table: str) -> None:
+    for statement in dialect().drop_trigger_sql(trigger, table):
+        op.execute(statement)
 
 
 def replace_foreign_key(

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", ROOT / "docker" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SOURCE = ROOT / "docs" / "performance.md"
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB", "mysql": "MySQL"}
-REVISION = re.compile(r"\b[0-9a-f]{12}\b")
+REVISION = re.compile(r"\b[0-9a-f]{12,13}\b")
 SECONDS = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?) s\b")
 DATABASE_THEN_SECONDS = re.compile(
     r"\b(SQLite|PostgreSQL|MariaDB|MySQL)\b(?: [\d.]+)? (\d[\d,]*(?:\.\d+)?) s\b"

@@ -6,7 +6,7 @@ from pathlib import Path
 from migrations import runner
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "migrations.md"
-ROW = re.compile(r"^\| \d+ \| `(?P<revision>[0-9a-f]{12})` \| [^|]+ \| (?P<undo>[^|]+) \|", re.M)
+ROW = re.compile(r"^\| \d+ \| `(?P<revision>[0-9a-f]{12,13})` \| [^|]+ \| (?P<undo>[^|]+) \|", re.M)
 
 
 def documented() -> list[tuple[str, str]]:

@@ -12,8 +12,8 @@ from tests.cli import run_trackstore
 from tests.sample_store import OLD_REVISION, build_sample, table_rows
 from tests.schema import snapshot
 
-PROGRESS_LINE = re.compile(r"^upgraded to ([0-9a-f]{12}) \(.*\) in \d+\.\d\d s$")
-PLAN_ROW = re.compile(r"^  ([0-9a-f]{12}) +(yes|no|if values fit) +~[\d.]+ (s|min)  (.*)  —  ")
+PROGRESS_LINE = re.compile(r"^upgraded to ([0-9a-f]{12,13}) \(.*\) in \d+\.\d\d s$")
+PLAN_ROW = re.compile(r"^  ([0-9a-f]{12,13}) +(yes|no|if values fit) +~[\d.]+ (s|min)  (.*)  —  ")
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,13 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # The command-line client ends a statement at every semicolon, even inside the body of a
+    # trigger: an offline script sets another delimiter around a statement with a body.
+    client_splits_bodies: ClassVar[bool] = False
+    # A query that returns a row when the current database has the trigger bound as :name.
+    trigger_lookup_sql: ClassVar[str] = (
+        "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +161,21 @@ class Dialect:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
 
+    def longest_text_type(self) -> TypeEngine[Any]:
+        """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""
+        return Text()
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """Statements that install `trigger`: an UPDATE of `table` that changes any of
+        `columns` fails with `message`. The first column is the table's key."""
+        raise NotImplementedError(f"{type(self).__name__} has no triggers")
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        """Statements that remove `trigger` from `table`, and what it alone used."""
+        return [f"DROP TRIGGER IF EXISTS {trigger}"]
+
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """`column` as =, LIKE and IN compare it case-sensitively, where plain comparison does
         not (see `case_sensitive_equality`); callers keep the plain comparison beside it so
@@ -211,6 +233,16 @@ def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
         return False
     message = str(error.orig).lower()
     return any(text in message for text in texts)
+
+
+def changed(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:
+    """SQL true when a row's `old` and `new` images differ in any of `columns`."""
+    return " OR ".join(f"{old}.{column} != {new}.{column}" for column in columns)
+
+
+def string_literal(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def lock_owner_label() -> str:

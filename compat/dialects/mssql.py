@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, changed, string_literal
 from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
@@ -34,6 +34,7 @@ class MSSQL(Dialect):
     # Text as VARCHAR(max), as a live server of 2012 or later gets it (TEXT is deprecated).
     offline_options: ClassVar[Mapping[str, Any]] = {"deprecate_large_types": True}
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("login failed", "cannot open database")
+    trigger_lookup_sql = "SELECT 1 FROM sys.triggers WHERE name = :name"
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return column.collate(CASE_SENSITIVE_COLLATION)
@@ -104,6 +105,23 @@ class MSSQL(Dialect):
             return None
         session, address, host, program = row
         return f"SQL Server session {session} from {address or host} ({program or 'no program'})"
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        """SQL Server has no row triggers: after the UPDATE, the rows before (`deleted`) and
+        after (`inserted`) are paired by the key, and a changed pair rolls the statement back.
+        A row whose key itself changed finds no pair, as in MLflow's trigger."""
+        key = columns[0]
+        return [
+            f"CREATE TRIGGER {trigger} ON {table} AFTER UPDATE AS BEGIN SET NOCOUNT ON; "
+            f"IF EXISTS (SELECT 1 FROM inserted i INNER JOIN deleted d ON i.{key} = d.{key} "
+            f"WHERE {changed(columns, old='d', new='i')}) "
+            f"BEGIN RAISERROR({string_literal(message)}, 16, 1); ROLLBACK TRANSACTION; END END"
+        ]
+
+    def drop_trigger_sql(self, trigger: str, table: str) -> list[str]:
+        return [f"IF OBJECT_ID({string_literal(trigger)}, 'TR') IS NOT NULL DROP TRIGGER {trigger}"]
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

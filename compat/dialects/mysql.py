@@ -6,12 +6,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import cast, text, type_coerce
-from sqlalchemy.dialects.mysql import BINARY, MEDIUMTEXT
+from sqlalchemy.dialects.mysql import BINARY, LONGTEXT, MEDIUMTEXT
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, running
+from compat.dialects.base import Dialect, changed, running, string_literal
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
@@ -46,12 +46,29 @@ class MySQL(Dialect):
     type_change_keeps_old_check = True
     type_change_drops_default = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
+    client_splits_bodies = True
+    trigger_lookup_sql = (
+        "SELECT 1 FROM information_schema.triggers "
+        "WHERE trigger_schema = DATABASE() AND trigger_name = :name"
+    )
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return type_coerce(cast(column, BINARY), column.type)
 
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
+
+    def longest_text_type(self) -> TypeEngine[Any]:
+        return LONGTEXT()
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        return [
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"BEGIN IF {changed(columns)} THEN SIGNAL SQLSTATE '45000' "
+            f"SET MESSAGE_TEXT = {string_literal(message)}; END IF; END"
+        ]
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

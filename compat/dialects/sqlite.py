@@ -6,7 +6,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar, cast
 
@@ -14,7 +14,7 @@ from sqlalchemy import event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect
+from compat.dialects.base import Dialect, changed, string_literal
 from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
 from compat.transactions import DatabaseBusy, is_writing
@@ -59,6 +59,7 @@ class SQLite(Dialect):
     max_bind_params = 32766
     begin_writer_sql = "BEGIN IMMEDIATE"
     busy_error_texts = ("database is locked",)
+    trigger_lookup_sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
 
     def keep_settings(self, engine: Engine, env: Mapping[str, str]) -> None:
         if is_file_database(engine.url):
@@ -135,6 +136,15 @@ class SQLite(Dialect):
     def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
         """A table with a text primary key is stored, and scanned, in rowid order."""
         return literal_column("rowid")
+
+    def forbid_changes_sql(
+        self, trigger: str, table: str, columns: Sequence[str], message: str
+    ) -> list[str]:
+        return [
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"WHEN {changed(columns)} "
+            f"BEGIN SELECT RAISE(ABORT, {string_literal(message)}); END"
+        ]
 
     def for_migrations(self, connection: Connection) -> Connection:
         return connection.execution_options(**{MIGRATING_OPTION: True})
