@@ -28,6 +28,8 @@ from compat.dialects import Dialect, dialect_for
 UNNAMED_FOREIGN_KEY_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
 }
+# The name SQLite's batch copy gives a unique constraint that was created without one.
+UNNAMED_UNIQUE_CONVENTION = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
 def dialect() -> Dialect:
@@ -163,20 +165,39 @@ def drop_column_if_present(table: str, column: str) -> None:
     op.drop_column(table, column, mssql_drop_default=dialect().defaults_are_constraints)
 
 
+def rename_column_once(
+    table: str, old: str, new: str, type_: TypeEngine[Any], *, nullable: bool
+) -> None:
+    """Rename `old` to `new` unless that is done. Databases that rename by restating the whole
+    column (MySQL) make it `nullable` as they do so; the others keep its nullability."""
+    if offline() or has_column(table, old):
+        op.alter_column(
+            table, old, new_column_name=new, existing_type=type_, existing_nullable=nullable
+        )
+
+
 @contextmanager
 def altering(
-    table: str, copy_from: sa.Table | None = None, unnamed_foreign_keys: bool = False
+    table: str,
+    copy_from: sa.Table | None = None,
+    unnamed_foreign_keys: bool = False,
+    unnamed_uniques: bool = False,
 ) -> Iterator[BatchOperations]:
     """Alter `table` in place, or on SQLite by copying it into a new one.
 
     Online SQLite reflects the table to copy; offline it cannot, so `copy_from` must describe
-    the table as it stands. With `unnamed_foreign_keys`, foreign keys the database holds without
-    a name are named by UNNAMED_FOREIGN_KEY_CONVENTION so that one of them can be dropped.
+    the table as it stands. With `unnamed_foreign_keys` (`unnamed_uniques`), foreign keys
+    (unique constraints) the database holds without a name are named by
+    UNNAMED_FOREIGN_KEY_CONVENTION (UNNAMED_UNIQUE_CONVENTION) so that one of them can be dropped.
     """
+    convention = {
+        **(UNNAMED_FOREIGN_KEY_CONVENTION if unnamed_foreign_keys else {}),
+        **(UNNAMED_UNIQUE_CONVENTION if unnamed_uniques else {}),
+    }
     with op.batch_alter_table(
         table,
         copy_from=copy_from if offline() else None,
-        naming_convention=UNNAMED_FOREIGN_KEY_CONVENTION if unnamed_foreign_keys else None,
+        naming_convention=convention or None,
     ) as batch:
         yield batch
 
@@ -385,3 +406,104 @@ def _compile_too_large_for_text(element: TooLargeForText, compiler: Any, **kw: A
     if not dialect_for(compiler.dialect.name).small_text:
         return "1 = 0"
     return str(compiler.process(sa.func.octet_length(element.column) > SMALL_TEXT_BYTES, **kw))
+
+
+def unique_on(table: str, columns: Sequence[str]) -> str | None:
+    """The name of the live unique constraint (or unique index) over exactly `columns`; None
+    offline or when there is none. SQL Server's inspector lists its unique constraints only
+    among the indexes."""
+    if offline():
+        return None
+    inspector = sa.inspect(op.get_bind())
+    try:
+        uniques = [(u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)]
+    except NotImplementedError:
+        uniques = []
+    uniques += [(i["name"], i["column_names"]) for i in inspector.get_indexes(table) if i["unique"]]
+    return next((str(name) for name, names in uniques if list(names) == list(columns)), None)
+
+
+def drop_unnamed_unique(table: str, columns: Sequence[str]) -> None:
+    """Drop the unique constraint over `columns` that the database named itself, if any.
+
+    Offline the name is not known; the dialect's SQL finds it when the script runs.
+    """
+    if offline():
+        for statement in dialect().drop_unnamed_unique_sql(table, columns):
+            op.execute(statement)
+        return
+    name = unique_on(table, columns)
+    if name is not None:
+        op.drop_constraint(name, table, type_="unique")
+
+
+def create_unique_once(name: str | None, table: str, columns: Sequence[str]) -> None:
+    """A unique constraint over `columns` (None: named by the database), unless one is there."""
+    if unique_on(table, columns) is None:
+        op.create_unique_constraint(name, table, list(columns))
+
+
+def drop_unique_if_present(name: str, table: str) -> None:
+    if offline() or has_index(table, name):
+        op.drop_constraint(name, table, type_="unique")
+
+
+def drop_foreign_key_to(
+    table: str, referred_table: str, columns: Sequence[str], name: str | None
+) -> None:
+    """Drop the key from `table`(`columns`) to `referred_table`, if there is one; `name` is its
+    name offline (None: the database chose it, and the dialect's SQL looks it up)."""
+    live = foreign_key_to(table, referred_table, columns)
+    if live is not None:
+        _drop_foreign_key(table, live["name"], columns, referred_table)
+    elif offline():
+        _drop_foreign_key(table, name, columns, referred_table)
+
+
+def create_foreign_key_once(
+    name: str | None,
+    table: str,
+    referred_table: str,
+    columns: Sequence[str],
+    *,
+    onupdate: str | None = None,
+    ondelete: str | None = None,
+) -> None:
+    """A key from `table`(`columns`) to the same columns of `referred_table`, unless one is
+    there (None: named by the database)."""
+    if foreign_key_to(table, referred_table, columns) is None:
+        op.create_foreign_key(
+            name,
+            table,
+            referred_table,
+            list(columns),
+            list(columns),
+            onupdate=onupdate,
+            ondelete=ondelete,
+        )
+
+
+def recreate_index_once(index: str, table: str, columns: Sequence[str]) -> None:
+    """Make `index` cover `columns`: dropped where it covers others, created where missing."""
+    live = None if offline() else _index_columns(table, index)
+    if live == list(columns):
+        return
+    if offline() or live is not None:
+        op.drop_index(index, table_name=table)
+    op.create_index(index, table, list(columns))
+
+
+def _index_columns(table: str, index: str) -> list[str] | None:
+    indexes = sa.inspect(op.get_bind()).get_indexes(table)
+    return next((list(i["column_names"]) for i in indexes if i["name"] == index), None)
+
+
+def copy_without(table: sa.Table, columns: Sequence[str]) -> None:
+    """Copy the rows of `table.name` into a new table made as `table` describes, less `columns`.
+
+    `table` describes the live table's columns, and the keys wanted afterwards: a batch copy
+    cannot add a key without a name, but keeps those of the table it copies from.
+    """
+    with op.batch_alter_table(table.name, copy_from=table, recreate="always") as batch:
+        for column in columns:
+            batch.drop_column(column)

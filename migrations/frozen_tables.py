@@ -5,6 +5,8 @@ database; an offline script has no database to read, so the revision hands over 
 Each is frozen history, like the revision that uses it: never change one to follow the models.
 """
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from migrations import base_schema
@@ -162,3 +164,185 @@ def model_versions() -> sa.Table:
         sa.Column("run_link", sa.String(500)),
         sa.PrimaryKeyConstraint("name", "version", name="model_version_pk"),
     )
+
+
+def _authorship() -> list[sa.Column[object]]:
+    return [
+        sa.Column("created_by", sa.String(255)),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("last_updated_by", sa.String(255)),
+        sa.Column("last_updated_at", sa.BigInteger(), nullable=False),
+    ]
+
+
+def endpoints(experiment: bool = False) -> sa.Table:
+    """endpoints after c9d4e5f6a7b8, or with `experiment` after d0e1f2a3b4c5."""
+    linked = [
+        sa.Column(
+            "experiment_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "experiments.experiment_id", name="fk_endpoints_experiment_id", ondelete="SET NULL"
+            ),
+        ),
+        sa.Column("usage_tracking", sa.Boolean(), nullable=False, server_default="0"),
+    ]
+    return _table(
+        "endpoints",
+        sa.Column("endpoint_id", sa.String(36), nullable=False),
+        sa.Column("name", sa.String(255)),
+        *_authorship(),
+        sa.Column("routing_strategy", sa.String(64)),
+        sa.Column("fallback_config_json", sa.Text()),
+        *(linked if experiment else []),
+        sa.PrimaryKeyConstraint("endpoint_id", name="endpoints_pk"),
+        sa.Index("unique_endpoint_name", "name", unique=True),
+    )
+
+
+def secrets() -> sa.Table:
+    """secrets as 1bd49d398cd23 made them."""
+    return _table(
+        "secrets",
+        sa.Column("secret_id", sa.String(36), nullable=False),
+        sa.Column("secret_name", sa.String(255), nullable=False),
+        sa.Column("encrypted_value", sa.LargeBinary(), nullable=False),
+        sa.Column("wrapped_dek", sa.LargeBinary(), nullable=False),
+        sa.Column("kek_version", sa.Integer(), nullable=False),
+        sa.Column("masked_value", sa.String(500), nullable=False),
+        sa.Column("provider", sa.String(64)),
+        sa.Column("auth_config", sa.Text()),
+        sa.Column("description", sa.Text()),
+        *_authorship(),
+        sa.PrimaryKeyConstraint("secret_id", name="secrets_pk"),
+        sa.Index("unique_secret_name", "secret_name", unique=True),
+    )
+
+
+def model_definitions() -> sa.Table:
+    """model_definitions as 1bd49d398cd23 made them."""
+    return _table(
+        "model_definitions",
+        sa.Column("model_definition_id", sa.String(36), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column(
+            "secret_id",
+            sa.String(36),
+            sa.ForeignKey(
+                "secrets.secret_id", name="fk_model_definitions_secret_id", ondelete="SET NULL"
+            ),
+        ),
+        sa.Column("provider", sa.String(64), nullable=False),
+        sa.Column("model_name", sa.String(256), nullable=False),
+        *_authorship(),
+        sa.PrimaryKeyConstraint("model_definition_id", name="model_definitions_pk"),
+        sa.Index("unique_model_definition_name", "name", unique=True),
+        sa.Index("index_model_definitions_secret_id", "secret_id"),
+        sa.Index("index_model_definitions_provider", "provider"),
+    )
+
+
+def before_workspaces(table: str, conventional_names: bool) -> sa.Table:
+    """A table that 1b5f0d9ad7c1 rekeys, as it stands before. With `conventional_names`, the
+    keys the database left unnamed are named as the SQLite copy names them (to drop them)."""
+    return _BEFORE_WORKSPACES[table](conventional_names)
+
+
+def _named(constraint: sa.Constraint, name: str, conventional_names: bool) -> None:
+    if conventional_names:
+        constraint.name = sa.sql.elements.conv(name)
+
+
+def _only(table: sa.Table, kind: type[sa.Constraint]) -> sa.Constraint:
+    (constraint,) = (c for c in table.constraints if isinstance(c, kind))
+    return constraint
+
+
+def _experiments(conventional_names: bool) -> sa.Table:
+    table = base("experiments")
+    table.append_column(sa.Column("creation_time", sa.BigInteger()))
+    table.append_column(sa.Column("last_update_time", sa.BigInteger()))
+    _named(_only(table, sa.UniqueConstraint), "uq_experiments_name", conventional_names)
+    return table
+
+
+def _registered_models(conventional_names: bool) -> sa.Table:
+    table = _table(
+        "registered_models",
+        sa.Column("name", sa.String(256), nullable=False),
+        sa.Column("creation_time", sa.BigInteger()),
+        sa.Column("last_updated_time", sa.BigInteger()),
+        sa.Column("description", sa.String(5000)),
+        sa.PrimaryKeyConstraint("name", name="registered_model_pk"),
+        sa.UniqueConstraint("name"),
+    )
+    _named(_only(table, sa.UniqueConstraint), "uq_registered_models_name", conventional_names)
+    return table
+
+
+def _model_versions(conventional_names: bool) -> sa.Table:
+    table = model_versions()
+    table.c.run_id.nullable = True
+    table.append_column(sa.Column("storage_location", sa.String(500)))
+    key = _only(table, sa.ForeignKeyConstraint)
+    _named(key, "fk_model_versions_name_registered_models", conventional_names)
+    return table
+
+
+def _registered_model_tags(conventional_names: bool) -> sa.Table:
+    table = _table(
+        "registered_model_tags",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(5000)),
+        sa.Column(
+            "name",
+            sa.String(256),
+            sa.ForeignKey("registered_models.name", onupdate="cascade"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("key", "name", name="registered_model_tag_pk"),
+    )
+    key = _only(table, sa.ForeignKeyConstraint)
+    _named(key, "fk_registered_model_tags_name_registered_models", conventional_names)
+    return table
+
+
+def _model_version_tags(conventional_names: bool) -> sa.Table:
+    table = model_version_tags()
+    table.c.value.type = sa.Text()
+    key = _only(table, sa.ForeignKeyConstraint)
+    _named(key, "fk_model_version_tags_name_model_versions", conventional_names)
+    return table
+
+
+def _registered_model_aliases(conventional_names: bool) -> sa.Table:
+    return _table(
+        "registered_model_aliases",
+        sa.Column("alias", sa.String(256), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "name",
+            sa.String(256),
+            sa.ForeignKey(
+                "registered_models.name",
+                name="registered_model_alias_name_fkey",
+                onupdate="cascade",
+                ondelete="cascade",
+            ),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("name", "alias", name="registered_model_alias_pk"),
+    )
+
+
+_BEFORE_WORKSPACES: dict[str, Callable[[bool], sa.Table]] = {
+    "experiments": _experiments,
+    "secrets": lambda _: secrets(),
+    "endpoints": lambda _: endpoints(experiment=True),
+    "model_definitions": lambda _: model_definitions(),
+    "registered_models": _registered_models,
+    "model_versions": _model_versions,
+    "registered_model_tags": _registered_model_tags,
+    "model_version_tags": _model_version_tags,
+    "registered_model_aliases": _registered_model_aliases,
+}

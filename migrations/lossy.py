@@ -105,6 +105,36 @@ class Disallowed:
         return column.in_(self.values)
 
 
+@dataclass(frozen=True)
+class Unique:
+    """Going down brings back a unique key on `columns`, which rows told apart by `identity`
+    (a key the upgrade added, such as the workspace) may share by then.
+
+    The rows counted are those whose `columns` another row holds too; NULLs share nothing.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    identity: tuple[str, ...]
+    unfit_values: str
+
+    @property
+    def column(self) -> str:
+        return self.columns[0]
+
+    def unfit(self, column: sa.ColumnClause[str]) -> sa.ColumnElement[bool]:
+        """Another row, read through a subquery whose columns are renamed, so that the plain
+        names in its condition can only mean the counted row's columns."""
+        named = (*self.columns, *self.identity)
+        rows = sa.table(self.table, *(sa.column(name) for name in named))
+        other = sa.select(*(rows.c[name].label(f"other_{name}") for name in named)).subquery(
+            "other"
+        )
+        same = [other.c[f"other_{name}"] == sa.column(name) for name in self.columns]
+        different = [other.c[f"other_{name}"] != sa.column(name) for name in self.identity]
+        return sa.exists().where(*same, sa.or_(*different))
+
+
 def shrink(columns: Iterable[Shrink]) -> None:
     """Narrow every column back, from inside a downgrade(), once all their values fit."""
     columns = tuple(columns)

@@ -30,6 +30,7 @@ UNMODELLED = {
     "tsql": [r"ALTER TABLE \S+ ALTER COLUMN \S+ [\w() ]+", ADD_CHECK],
     "mysql": [
         r"ALTER TABLE \S+ MODIFY \S+ .+",
+        r"ALTER TABLE \S+ CHANGE \S+ \S+ .+",
         ADD_CHECK,
         r"PREPARE \w+ FROM @\w+",
         r"EXECUTE \w+",

@@ -93,6 +93,8 @@ class Dialect:
     misfit_value_error_texts: ClassVar[tuple[str, ...]] = ()
     # Text columns can hold the NUL character (PostgreSQL's refuse it, and so does its driver).
     text_holds_nul: ClassVar[bool] = True
+    # CREATE TABLE leaves out a UNIQUE over the primary key's columns, as one adds nothing.
+    drops_unique_repeating_primary_key: ClassVar[bool] = False
     # The command-line client ends a statement at every semicolon, even inside the body of a
     # trigger: an offline script sets another delimiter around a statement with a body.
     client_splits_bodies: ClassVar[bool] = False
@@ -198,6 +200,11 @@ class Dialect:
     ) -> list[str]:
         """Offline SQL dropping the foreign key from `table` that the database named itself."""
         return [f"ALTER TABLE {table} DROP CONSTRAINT {table}_{'_'.join(columns)}_fkey"]
+
+    def drop_unnamed_unique_sql(self, table: str, columns: Sequence[str]) -> list[str]:
+        """Offline SQL dropping the unique constraint over `columns` that the database named
+        itself, when the table has one."""
+        return [f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_{'_'.join(columns)}_key"]
 
     def acquire_migration_lock(self, connection: Connection, wait_seconds: float) -> bool:
         """Take the database's migration lock for `connection`'s session, waiting at most

@@ -138,6 +138,22 @@ class MSSQL(Dialect):
             "EXEC sp_executesql @drop_fk"
         ]
 
+    def drop_unnamed_unique_sql(self, table: str, columns: Sequence[str]) -> list[str]:
+        """Looked up when the script runs by its columns, in key order (SQL Server makes up a
+        random suffix); nothing is done when there is none."""
+        listed = ",".join(columns)
+        return [
+            "DECLARE @uq sysname = (SELECT kc.name FROM sys.key_constraints kc "
+            "JOIN sys.index_columns ic ON ic.object_id = kc.parent_object_id "
+            "AND ic.index_id = kc.unique_index_id "
+            f"WHERE kc.type = 'UQ' AND kc.parent_object_id = OBJECT_ID('{table}') "
+            "GROUP BY kc.name HAVING STRING_AGG(COL_NAME(ic.object_id, ic.column_id), ',') "
+            f"WITHIN GROUP (ORDER BY ic.key_ordinal) = '{listed}'); "
+            "IF @uq IS NOT NULL BEGIN DECLARE @drop_uq nvarchar(max) = "
+            f"N'ALTER TABLE {table} DROP CONSTRAINT ' + QUOTENAME(@uq); "
+            "EXEC sp_executesql @drop_uq END"
+        ]
+
 
 def require_unixodbc() -> None:
     """Refuse in one sentence when pyodbc cannot load, most often for want of unixODBC."""

@@ -84,6 +84,22 @@ class MySQL(Dialect):
             "DROP PREPARE drop_fk",
         ]
 
+    def drop_unnamed_unique_sql(self, table: str, columns: Sequence[str]) -> list[str]:
+        """The unique index is named after its first column (then `_2`, ...): looked up when
+        the script runs, and nothing is done when there is none."""
+        listed = ",".join(columns)
+        return [
+            "SET @uq = (SELECT index_name FROM information_schema.statistics "
+            f"WHERE table_schema = DATABASE() AND table_name = '{table}' AND non_unique = 0 "
+            "AND index_name != 'PRIMARY' GROUP BY index_name "
+            f"HAVING GROUP_CONCAT(column_name ORDER BY seq_in_index) = '{listed}' LIMIT 1)",
+            f"SET @drop_uq = IF(@uq IS NULL, 'DO 0', CONCAT('ALTER TABLE {table} DROP INDEX `', "
+            "@uq, '`'))",
+            "PREPARE drop_uq FROM @drop_uq",
+            "EXECUTE drop_uq",
+            "DROP PREPARE drop_uq",
+        ]
+
     @contextmanager
     def explicit_key_insert(self, connection: Connection, table: str) -> Iterator[None]:
         """AUTO_INCREMENT turns an inserted 0 into the next value unless the session's sql_mode

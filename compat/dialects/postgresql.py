@@ -28,6 +28,7 @@ class PostgreSQL(Dialect):
     stages_rows_by_copy = True
     admin_database = "postgres"
     text_holds_nul = False
+    drops_unique_repeating_primary_key = True
     misfit_value_error_texts = ("value too long for type", "out of range")
     busy_error_texts = (
         "deadlock detected",

@@ -1,7 +1,8 @@
-"""The rows an upgrade leaves are MLflow 3.1.4's: the same old database, upgraded by each tool.
+"""The rows an upgrade leaves are MLflow's: the same old database, upgraded by each tool.
 
-Two databases on one server get identical rows at three points of the chain (the base tables,
-451aebb31d03 once metrics have steps, 181f10493468 once they have is_nan); trackstore upgrades
+Two databases on one server get identical rows at four points of the chain (the base tables,
+451aebb31d03 once metrics have steps, 181f10493468 once they have is_nan, 1bd49d398cd23 once
+the registry, secrets, endpoints and jobs are there to be given workspaces); trackstore upgrades
 one, MLflow the other, and at head every table holds the same rows in both.
 """
 
@@ -118,10 +119,85 @@ def flagged_metrics(backend: str) -> dict[str, Rows]:
     }
 
 
+def workspace_resources(backend: str) -> dict[str, Rows]:
+    """Every kind of row that later revisions give a workspace, a link type, a job name or a
+    usage flag: a registry with versions, tags and aliases, a secret used by a model
+    definition behind two endpoints (one unnamed), jobs, an evaluation dataset, a webhook."""
+    made = {"created_at": 1_700_000_000_000, "last_updated_at": 1_700_000_000_001}
+    models = ("model a", "model b")
+    versions = [(model, version) for model in models for version in (1, 2)]
+    return {
+        "registered_models": [{"name": model, "creation_time": 5} for model in models],
+        "model_versions": [
+            {"name": model, "version": version, "current_stage": "None", "source": "s3://m"}
+            for model, version in versions
+        ],
+        "registered_model_tags": [{"name": model, "key": "team", "value": "x"} for model in models],
+        "model_version_tags": [
+            {"name": model, "version": version, "key": "k", "value": f"{model}/{version}"}
+            for model, version in versions
+        ],
+        "registered_model_aliases": [{"name": "model a", "alias": "champion", "version": 2}],
+        "secrets": [
+            {
+                "secret_id": "s1",
+                "secret_name": "openai key",
+                "encrypted_value": b"\x00\x01secret",
+                "wrapped_dek": b"\xffdek",
+                "kek_version": 1,
+                "masked_value": "sk-...abc",
+                **made,
+            }
+        ],
+        "endpoints": [
+            {"endpoint_id": "e1", "name": "chat", **made},
+            {"endpoint_id": "e2", "name": None, **made},
+        ],
+        "model_definitions": [
+            {
+                "model_definition_id": "d1",
+                "name": "gpt",
+                "secret_id": "s1",
+                "provider": "openai",
+                "model_name": "gpt-5",
+                **made,
+            }
+        ],
+        "endpoint_model_mappings": [
+            {
+                "mapping_id": f"m{n}",
+                "endpoint_id": endpoint,
+                "model_definition_id": "d1",
+                "weight": 1.0,
+                "created_at": 3,
+            }
+            for n, endpoint in enumerate(("e1", "e2"))
+        ],
+        "endpoint_bindings": [
+            {"endpoint_id": "e1", "resource_type": "scorer", "resource_id": "r1", **made}
+        ],
+        "jobs": [
+            {
+                "id": f"job{n}",
+                "creation_time": n,
+                "function_fullname": "mlflow.genai.run",
+                "params": "{}",
+                "status": n,
+                "retry_count": 0,
+                "last_update_time": n,
+            }
+            for n in range(2)
+        ],
+        "evaluation_datasets": [{"dataset_id": "ds1", "name": "golden"}],
+        "webhooks": [{"webhook_id": "w1", "name": "hook", "url": "https://example.com"}],
+    }
+
+
 PHASES: list[tuple[str | None, Callable[[str], dict[str, Rows]]]] = [
     (None, base_rows),
     ("451aebb31d03", stepped_metrics),
     ("181f10493468", flagged_metrics),
+    ("1bd49d398cd23", workspace_resources),
 ]
 
 
@@ -168,6 +244,9 @@ def test_upgrade_filled_the_transformed_tables(upgraded_pair: tuple[Engine, Engi
     assert any(
         row["key"] == "mlflow.user" and row["value"] != "already tagged" for row in rows["tags"]
     )
+    assert {row["workspace"] for row in rows["model_version_tags"]} == {"default"}
+    assert [row["name"] for row in rows["workspaces"]] == ["default"]
+    assert {row["linkage_type"] for row in rows["endpoint_model_mappings"]} == {"PRIMARY"}
 
 
 def all_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
