@@ -137,8 +137,9 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
 
 
 def create_index_once(
-    index: str, table: str, columns: Sequence[str], *, unique: bool = False
+    index: str, table: str, columns: Sequence[str | sa.TextClause], *, unique: bool = False
 ) -> None:
+    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`)."""
     if not has_index(table, index):
         op.create_index(index, table, list(columns), unique=unique)
 

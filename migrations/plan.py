@@ -54,6 +54,12 @@ REWRITES: Mapping[str, Rewrite] = {
     "0584bdc529eb": Rewrite(("datasets",)),
     "6953534de441": Rewrite(("inputs",)),
     "bda7b8c39065": Rewrite(("model_version_tags",)),
+    # Index builds; on 0.25-1M metrics one took 0.17 copy passes on SQLite, 0.25 on MariaDB and
+    # 1.1 on PostgreSQL (whose copies are cheap).
+    "a5b4c3d2e1f0": Rewrite(("metrics",), passes=0.3),
+    "7d34483879f0": Rewrite(("model_version_tags", "registered_model_tags"), passes=0.3),
+    "c1d2e3f4a5b6": Rewrite(("spans",), passes=0.3),
+    "c3d9e7f1a2b4": Rewrite(("budget_policies",), passes=0.3),
 }
 NO_REWRITE = Rewrite(())
 # What any revision costs besides its rows: a few statements and a commit.
