@@ -80,6 +80,9 @@ class PostgreSQL(Dialect):
             f"DROP FUNCTION IF EXISTS {trigger}()",
         ]
 
+    def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        return {"postgresql_include": list(include), "postgresql_where": text(where)}
+
     def drop_database_sql(self, name: str) -> list[str]:
         return [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
 
