@@ -105,6 +105,11 @@ class Dialect:
     trigger_lookup_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
     )
+    # Only an INTEGER primary key numbers rows by itself (SQLite's rowid); a BIGINT one does not.
+    autoincrement_needs_integer: ClassVar[bool] = False
+    # Renaming a column restates its whole definition (CHANGE COLUMN), so a rename that does not
+    # repeat NOT NULL leaves the column nullable: MLflow's jobs.job_name is nullable here.
+    rename_forgets_not_null: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -170,6 +175,20 @@ class Dialect:
         """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""
         return Text()
 
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        """A VARCHAR whose comparisons (and so its keys) tell upper from lower case."""
+        return String(length)
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        """Index options that index only the first characters of the columns in `prefixes`,
+        where whole values would pass the index key limit."""
+        return {}
+
+    def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        """Index options that also store `include` in the index and cover only the rows where
+        `where` holds, for databases whose indexes can (MLflow uses them on PostgreSQL only)."""
+        return {}
+
     def forbid_changes_sql(
         self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:
@@ -189,11 +208,6 @@ class Dialect:
         """The type of a numbered surrogate key (MLflow's rollup tables): BIGINT."""
         return BigInteger()
 
-    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
-        """Index options that index only the first `prefixes[column]` characters of those
-        columns, where index keys are too short for the whole (MySQL); empty elsewhere."""
-        return {}
-
     def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
         """Index options that add `include` to the index's leaves and index only the rows
         matching `where`, where MLflow's schema asks for them (PostgreSQL); empty elsewhere."""
@@ -202,10 +216,6 @@ class Dialect:
     def unicode_text_type(self) -> TypeEngine[Any]:
         """Text of any length in any script: tag values that may run to 20,000 characters."""
         return Text()
-
-    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
-        """A string column whose comparisons, keys and indexes tell "A" from "a"."""
-        return String(length)
 
     def json_type(self) -> TypeEngine[Any]:
         """The column type MLflow gives JSON documents on this database."""
@@ -298,6 +308,11 @@ def running(statement: str | None, seconds: float, active: bool) -> str:
     first = " ".join(statement.split())
     shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
     return f", running `{shown}` for {seconds:.0f} s"
+
+
+def registered_dialects() -> list[Dialect]:
+    """Every dialect trackstore knows, for schema pieces that carry options for each."""
+    return [cls() for cls in _REGISTRY.values()]
 
 
 def dialect_for(name: str) -> Dialect:

@@ -49,6 +49,7 @@ LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
 class SQLite(Dialect):
+    autoincrement_needs_integer = True
     name = "sqlite"
     native_boolean = False
     alters_by_copying_table = True

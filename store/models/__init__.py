@@ -1,13 +1,32 @@
-"""The head schema (bda7b8c39065) as SQLAlchemy models, one module per concern.
+"""The head schema (f4a9b2c7d1e6, MLflow 3.18.0) as SQLAlchemy models, one module per area.
 
-The tables, columns, keys, indexes and checks, and their names, are those MLflow 3.1.4 leaves
-on each database at head; where a database differs, compat decides (see compat.schema_types).
-alembic_version is not a model: stamping writes it.
+The tables, columns, keys, indexes, checks and triggers, and their names, are those MLflow
+3.18.0's revision chain leaves on each database; where a database differs, compat decides (see
+compat.schema_types). The store reads and writes the tracking, registry, logged-model and trace
+tables; the others (the gateway, jobs, scorers, evaluation datasets, webhooks, review queues,
+the MCP and skill registries, trace analytics, workspaces) are here so that a database
+trackstore creates is the one MLflow would. alembic_version is not a model: stamping writes it.
 """
 
 from sqlalchemy.engine import Connection
 
-from store.models.base import Base
+from store.models import (
+    entity_associations,
+    evaluation_datasets,
+    gateway,
+    gateway_policies,
+    issues,
+    jobs,
+    mcp_registry,
+    review_queues,
+    scorers,
+    skill_registry,
+    trace_analytics,
+    webhooks,
+    workspaces,
+)
+from store.models.assessments import Assessment
+from store.models.base import DEFAULT_WORKSPACE, Base
 from store.models.datasets import Dataset, Input, InputTag
 from store.models.logged_models import (
     LoggedModel,
@@ -22,7 +41,8 @@ from store.models.registry import (
     RegisteredModelAlias,
     RegisteredModelTag,
 )
-from store.models.traces import TraceInfo, TraceRequestMetadata, TraceTag
+from store.models.spans import Span, SpanMetric
+from store.models.traces import TraceInfo, TraceMetric, TraceRequestMetadata, TraceTag
 from store.models.tracking import (
     Experiment,
     ExperimentTag,
@@ -35,14 +55,35 @@ from store.models.tracking import (
 
 metadata = Base.metadata
 
+# Modules whose tables the store does not serve; imported so that their tables are created.
+UNSERVED_AREAS = (
+    entity_associations,
+    evaluation_datasets,
+    gateway,
+    gateway_policies,
+    issues,
+    jobs,
+    mcp_registry,
+    review_queues,
+    scorers,
+    skill_registry,
+    trace_analytics,
+    webhooks,
+    workspaces,
+)
+
 
 def create_all(connection: Connection) -> None:
-    """Create every head table on `connection`, an empty database, in the caller's transaction
-    (the tables are not looked for first: the runner calls this only when there are none)."""
+    """Create every head table (and the secrets trigger) on `connection`, an empty database,
+    in the caller's transaction (the tables are not looked for first: the runner calls this
+    only when there are none)."""
     metadata.create_all(connection, checkfirst=False)
 
 
 __all__ = [
+    "DEFAULT_WORKSPACE",
+    "UNSERVED_AREAS",
+    "Assessment",
     "Base",
     "Dataset",
     "Experiment",
@@ -63,7 +104,10 @@ __all__ = [
     "RegisteredModelTag",
     "Run",
     "RunTag",
+    "Span",
+    "SpanMetric",
     "TraceInfo",
+    "TraceMetric",
     "TraceRequestMetadata",
     "TraceTag",
     "create_all",

@@ -18,8 +18,10 @@ from store.common.tables import (
     registered_model_tags,
     registered_models,
 )
+from store.models.base import DEFAULT_WORKSPACE
 from store.registry import reading, validation
 from store.registry.entities import ALL_STAGES, ModelVersion, RegisteredModel
+from store.registry.reading import in_workspace
 from store.registry.search import (
     IS_PROMPT_TAG,
     REGISTERED_MODEL_GRAMMAR,
@@ -47,6 +49,7 @@ class RegisteredModelStore(SqlStore):
             with self.session() as session:
                 session.execute(
                     insert(registered_models).values(
+                        workspace=DEFAULT_WORKSPACE,
                         name=name,
                         creation_time=created,
                         last_updated_time=created,
@@ -72,7 +75,7 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 update(registered_models)
-                .where(registered_models.c.name == name)
+                .where(*in_workspace(registered_models), registered_models.c.name == name)
                 .values(description=description, last_updated_time=now_ms())
             )
             row = reading.find_registered_model(session, name)
@@ -88,12 +91,12 @@ class RegisteredModelStore(SqlStore):
                 reading.find_registered_model(session, name)
                 session.execute(
                     update(registered_models)
-                    .where(registered_models.c.name == name)
+                    .where(*in_workspace(registered_models), registered_models.c.name == name)
                     .values(name=new_name, last_updated_time=updated)
                 )
                 session.execute(
                     update(model_versions)
-                    .where(model_versions.c.name == new_name)
+                    .where(*in_workspace(model_versions), model_versions.c.name == new_name)
                     .values(last_updated_time=updated)
                 )
                 row = reading.find_registered_model(session, new_name)
@@ -113,7 +116,7 @@ class RegisteredModelStore(SqlStore):
                 registered_model_aliases,
                 registered_models,
             ):
-                session.execute(delete(table).where(table.c.name == name))
+                session.execute(delete(table).where(*in_workspace(table), table.c.name == name))
 
     def search_registered_models(
         self,
@@ -128,7 +131,8 @@ class RegisteredModelStore(SqlStore):
         order = registered_model_order(parse_order_by_list(order_by, REGISTERED_MODEL_GRAMMAR))
         offset = offset_from_token(page_token)
         stmt = select(registered_models).where(
-            *registered_model_conditions(comparisons, self.dialect)
+            *in_workspace(registered_models),
+            *registered_model_conditions(comparisons, self.dialect),
         )
         with self.read_session() as session:
             return load_page(
@@ -150,7 +154,9 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 delete(registered_model_tags).where(
-                    registered_model_tags.c.name == name, registered_model_tags.c.key == key
+                    *in_workspace(registered_model_tags),
+                    registered_model_tags.c.name == name,
+                    registered_model_tags.c.key == key,
                 )
             )
 
@@ -164,8 +170,8 @@ class RegisteredModelStore(SqlStore):
             upsert(
                 session.connection(),
                 registered_model_aliases,
-                [{"name": name, "alias": alias, "version": number}],
-                ("name", "alias"),
+                [{"workspace": DEFAULT_WORKSPACE, "name": name, "alias": alias, "version": number}],
+                ("workspace", "name", "alias"),
             )
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
@@ -176,6 +182,7 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 delete(registered_model_aliases).where(
+                    *in_workspace(registered_model_aliases),
                     registered_model_aliases.c.name == name,
                     registered_model_aliases.c.alias == alias,
                 )
@@ -211,5 +218,8 @@ class RegisteredModelStore(SqlStore):
 
 def _put_tags(connection: Connection, name: str, tags: Sequence[Tag]) -> None:
     """Insert or overwrite tags of model `name`; of repeated keys the last one wins."""
-    rows = [{"name": name, "key": tag.key, "value": tag.value} for tag in tags]
-    upsert(connection, registered_model_tags, rows, ("name", "key"))
+    rows = [
+        {"workspace": DEFAULT_WORKSPACE, "name": name, "key": tag.key, "value": tag.value}
+        for tag in tags
+    ]
+    upsert(connection, registered_model_tags, rows, ("workspace", "name", "key"))
