@@ -137,6 +137,15 @@ class Message:
         """The run id, which older clients send as `run_uuid`."""
         return self.text("run_id") or self.required_text("run_uuid")
 
+    def document(self, name: str) -> dict[str, Any]:
+        """A nested message as plain JSON, for stores that read MLflow's message shapes whole."""
+        value = self._raw(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise _invalid(name, value, "a JSON object")
+        return value
+
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:
             raise _invalid(
