@@ -1,8 +1,10 @@
-"""The trace search: its grammar, and its filters and order_by clauses as SQLAlchemy.
+"""The trace search: its grammars, and its filters and order_by clauses as SQLAlchemy.
 
-`name` is the trace name tag and `run_id` the source run metadata entry, as in MLflow 3.1.4.
-Tags and request metadata compare with = and != only. Rows missing a sorted value come last;
-then newest first, then request id.
+`name` is the trace's name (a column at the 3.18 head) and `run_id` the source run metadata
+entry. The V2 grammar (MLflow 3.1.4's client) compares tags and request metadata with = and !=
+only; MLflow 3.18's V3 search adds patterns, the end time, the client request id, and spans
+(`span.name`, `span.type`, `span.status`): a trace matches when one of its spans does. Rows
+missing a sorted value come last; then newest first, then request id.
 """
 
 from collections.abc import Sequence
@@ -12,8 +14,17 @@ from sqlalchemy import Select, Table, and_, case, exists
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
-from store.common.tables import trace_info, trace_request_metadata, trace_tags
-from store.search.grammar import EQUALITY, MEMBERSHIP, NUMBER, Entity, Field, Grammar, ValueKind
+from store.common.tables import spans, trace_info, trace_request_metadata, trace_tags
+from store.search.grammar import (
+    EQUALITY,
+    MEMBERSHIP,
+    NUMBER,
+    PATTERN,
+    Entity,
+    Field,
+    Grammar,
+    ValueKind,
+)
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
 
@@ -43,11 +54,45 @@ TRACE_GRAMMAR = Grammar(
     )
 )
 
-# Attributes that are really a tag or a metadata entry.
-_KEYED_ATTRIBUTES = {
-    "name": ("tag", TRACE_NAME_TAG),
-    "run_id": ("request_metadata", SOURCE_RUN_METADATA),
-}
+_MATCHES = Field(ValueKind.STRING, EQUALITY | PATTERN)
+_MATCHES_OR_LIST = Field(ValueKind.STRING, EQUALITY | PATTERN | MEMBERSHIP)
+
+TRACE_V3_GRAMMAR = Grammar(
+    (
+        Entity(
+            "attribute",
+            frozenset({"attributes", "trace"}),
+            fields={
+                "request_id": _MATCHES_OR_LIST,
+                "timestamp_ms": NUMBER,
+                "execution_time_ms": NUMBER,
+                "end_time_ms": NUMBER,
+                "status": _MATCHES_OR_LIST,
+                "client_request_id": _MATCHES_OR_LIST,
+                "name": _MATCHES_OR_LIST,
+                "run_id": _MATCHES_OR_LIST,
+                "experiment_id": Field(ValueKind.NUMBER, frozenset(), searchable=False),
+            },
+            key_aliases={
+                "timestamp": "timestamp_ms",
+                "execution_time": "execution_time_ms",
+                "end_time": "end_time_ms",
+            },
+        ),
+        Entity("tag", frozenset({"tags"}), any_key=_MATCHES),
+        Entity("request_metadata", frozenset({"metadata"}), any_key=_MATCHES),
+        Entity(
+            "span",
+            frozenset(),
+            fields={"name": _MATCHES_OR_LIST, "type": _MATCHES_OR_LIST, "status": _MATCHES_OR_LIST},
+            orderable=False,
+        ),
+    )
+)
+
+# Attributes that are really a metadata entry.
+_KEYED_ATTRIBUTES = {"run_id": ("request_metadata", SOURCE_RUN_METADATA)}
+_COLUMNS = {"name": "trace_name"}
 _TABLES = {"tag": trace_tags, "request_metadata": trace_request_metadata}
 
 
@@ -55,7 +100,12 @@ def trace_filter(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool
     """The condition on `trace_info` that one parsed comparison stands for."""
     entity, key = _canonical(comparison.entity, comparison.key)
     if entity == "attribute":
-        return compare(trace_info.c[key], comparison.comparator, comparison.value, dialect)
+        return compare(_attribute(key), comparison.comparator, comparison.value, dialect)
+    if entity == "span":
+        return exists().where(
+            spans.c.trace_id == trace_info.c.request_id,
+            compare(spans.c[key], comparison.comparator, comparison.value, dialect),
+        )
     table = _TABLES[entity]
     return exists().where(
         table.c.request_id == trace_info.c.request_id,
@@ -75,7 +125,7 @@ def ordered_traces(
         keys.add((entity, key))
         value: ColumnElement[Any]
         if entity == "attribute":
-            value = trace_info.c[key]
+            value = _attribute(key)
         else:
             table: Table = _TABLES[entity]
             joined = table.alias(f"order_{index}")
@@ -94,6 +144,13 @@ def ordered_traces(
     if ("attribute", "request_id") not in keys:
         columns.append(trace_info.c.request_id.asc())
     return stmt, columns
+
+
+def _attribute(key: str) -> ColumnElement[Any]:
+    """The trace_info column (or, for the end time, expression) an attribute names."""
+    if key == "end_time_ms":
+        return trace_info.c.timestamp_ms + trace_info.c.execution_time_ms
+    return trace_info.c[_COLUMNS.get(key, key)]
 
 
 def _canonical(entity: str, key: str) -> tuple[str, str]:

@@ -38,7 +38,7 @@ from store.traces.assessments import (
 from store.traces.assessments import find as find_assessment
 from store.traces.entities import IN_PROGRESS, STATUSES, TraceInfo
 from store.traces.otlp import ReceivedSpan
-from store.traces.search import TRACE_GRAMMAR, ordered_traces, trace_filter
+from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces, trace_filter
 from store.traces.spans import spans_json, write_spans
 from store.traces.v3 import (
     FINALIZED_METADATA,
@@ -69,6 +69,8 @@ class TraceStore(SqlStore):
     ) -> TraceInfo:
         """Record a trace IN_PROGRESS in an active experiment, under a new request id."""
         request_id = uuid.uuid4().hex
+        tags = dict(tags)
+        trace_name = tags.pop(TRACE_NAME_TAG, None)
         with self.session() as session:
             experiment = active_experiment(session, experiment_id)
             session.execute(
@@ -78,6 +80,7 @@ class TraceStore(SqlStore):
                     timestamp_ms=timestamp_ms,
                     execution_time_ms=None,
                     status=IN_PROGRESS,
+                    trace_name=trace_name,
                 )
             )
             location = append_path(experiment.artifact_location, "traces", request_id, "artifacts")
@@ -97,12 +100,14 @@ class TraceStore(SqlStore):
         tags (merged over what the trace has)."""
         if status not in STATUSES:
             raise StoreError(f"Invalid trace status {status!r}; use one of {', '.join(STATUSES)}.")
+        tags = dict(tags)
+        named = {"trace_name": tags.pop(TRACE_NAME_TAG)} if TRACE_NAME_TAG in tags else {}
         with self.session() as session:
             row = _find(session, request_id)
             session.execute(
                 update(trace_info)
                 .where(trace_info.c.request_id == request_id)
-                .values(execution_time_ms=timestamp_ms - row.timestamp_ms, status=status)
+                .values(execution_time_ms=timestamp_ms - row.timestamp_ms, status=status, **named)
             )
             _put(session, trace_request_metadata, request_id, request_metadata)
             _put(session, trace_tags, request_id, tags)
@@ -119,19 +124,25 @@ class TraceStore(SqlStore):
         value = validation.fitted(value, MAX_TAG_VALUE_LENGTH, "value")
         with self.session() as session:
             _find(session, request_id)
-            _put(session, trace_tags, request_id, {key: value})
+            if key == TRACE_NAME_TAG:
+                _set_name(session, request_id, value)
+            else:
+                _put(session, trace_tags, request_id, {key: value})
 
     def delete_trace_tag(self, request_id: str, key: str) -> None:
+        """Delete a tag; the trace name (a column at the head) is emptied."""
         with self.session() as session:
+            row = _find(session, request_id)
+            if key == TRACE_NAME_TAG and row.trace_name is not None:
+                _set_name(session, request_id, None)
+                return
             removed = session.connection().execute(
                 delete(trace_tags).where(
                     trace_tags.c.request_id == request_id, trace_tags.c.key == key
                 )
             )
             if not removed.rowcount:
-                raise not_found(
-                    f"No trace tag with key '{key}' for trace with request_id '{request_id}'"
-                )
+                raise not_found(f"No trace tag with key '{key}' for trace with ID '{request_id}'")
 
     def search_traces(
         self,
@@ -213,6 +224,16 @@ def _find(session: Session, request_id: str) -> Row[Any]:
     return row
 
 
+def _with_name(tags: dict[str, str | None], name: str | None) -> dict[str, str | None]:
+    return tags if name is None else {**tags, TRACE_NAME_TAG: name}
+
+
+def _set_name(session: Session, request_id: str, name: str | None) -> None:
+    session.execute(
+        update(trace_info).where(trace_info.c.request_id == request_id).values(trace_name=name)
+    )
+
+
 def _put(session: Session, table: Table, request_id: str, pairs: Mapping[str, Any]) -> None:
     rows = [{"request_id": request_id, "key": k, "value": v} for k, v in pairs.items()]
     upsert(session.connection(), table, rows, ("request_id", "key"))
@@ -231,7 +252,7 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[TraceInfo]:
             execution_time_ms=row.execution_time_ms,
             status=row.status,
             request_metadata=metadata[row.request_id],
-            tags=tags[row.request_id],
+            tags=_with_name(tags[row.request_id], row.trace_name),
         )
         for row in rows
     ]
@@ -348,8 +369,8 @@ class TraceStoreV3(TraceStore):
     ) -> tuple[list[dict[str, Any]], str | None]:
         """search_traces with V3 trace infos."""
         check_max_results(max_results)
-        comparisons = parse_filter(filter_string, TRACE_GRAMMAR)
-        orders = parse_order_by_list(order_by, TRACE_GRAMMAR)
+        comparisons = parse_filter(filter_string, TRACE_V3_GRAMMAR)
+        orders = parse_order_by_list(order_by, TRACE_V3_GRAMMAR)
         offset = offset_from_token(page_token)
         numbers = [n for n in map(experiment_number, experiment_ids) if n is not None]
         stmt = select(trace_info).where(

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from compat.databases import create_database, drop_database
-from tests.backends import server_for
 from tests.conftest import database_name
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
 
@@ -56,7 +55,9 @@ VOLATILE_METADATA = ("mlflow.trace.sizeStats", "mlflow.trace.sizeBytes")
 
 
 @pytest.fixture(scope="module")
-def servers(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
+def servers(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, LiveServer]]:
     """mlflow server 3.18.0 and trackstore server, each on a new database of `backend`."""
     root = tmp_path_factory.mktemp("trace-servers")
     started: dict[str, LiveServer] = {}
@@ -158,9 +159,7 @@ def normalise(answer: Any) -> Any:
         if key == "experiment_id" and isinstance(value, str):
             return experiments.setdefault(value, f"<experiment {len(experiments)}>")
         if isinstance(value, dict):
-            return {
-                k: walk(v, k) for k, v in value.items() if k not in VOLATILE_METADATA
-            }
+            return {k: walk(v, k) for k, v in value.items() if k not in VOLATILE_METADATA}
         if isinstance(value, list):
             return [walk(v, key) for v in value]
         if isinstance(value, str):
@@ -210,7 +209,9 @@ def traced_calls(experiment: str) -> list[str]:
     ids.append(mlflow.get_last_active_trace_id())
     with mlflow.start_span("manual") as span:
         span.set_inputs("plain text")
-        mlflow.update_current_trace(tags={"team": "search"}, metadata={"mlflow.trace.session": "s1"})
+        mlflow.update_current_trace(
+            tags={"team": "search"}, metadata={"mlflow.trace.session": "s1"}
+        )
     ids.append(mlflow.get_last_active_trace_id())
     return [i for i in ids if i is not None]
 
@@ -273,10 +274,10 @@ def test_assessments(servers: dict[str, LiveServer]) -> None:
         mlflow.delete_assessment(trace_id=trace_id, assessment_id=verdict.assessment_id)
         return {
             "logged": [feedback, expectation, scalar],
-            "got": client.get_assessment(trace_id, expectation.assessment_id),
+            "got": mlflow.get_assessment(trace_id, expectation.assessment_id),
             "updated": updated,
             "trace": mlflow.get_trace(trace_id).info.assessments,
-            "deleted": error_code(lambda: client.get_assessment(trace_id, verdict.assessment_id)),
+            "deleted": error_code(lambda: mlflow.get_assessment(trace_id, verdict.assessment_id)),
             "unknown trace": error_code(
                 lambda: mlflow.log_feedback(trace_id="tr-" + "1" * 32, name="x", value=1)
             ),
