@@ -70,19 +70,11 @@ def get_assessment(stores: Stores, message: Message) -> Result:
 
 
 def update_assessment(stores: Stores, message: Message) -> Result:
-    mask = (
-        message.document("update_mask")
-        if isinstance(message.object("update_mask"), Message)
-        else {}
-    )
-    paths = mask.get("paths") or []
-    if isinstance(paths, str):
-        paths = paths.split(",")
     updated = stores.traces.update_assessment(
         message.required_text("trace_id"),
         message.required_text("assessment_id"),
         message.document("assessment"),
-        paths,
+        message.field_mask("update_mask"),
     )
     return {"assessment": updated}
 
