@@ -10,11 +10,17 @@ missing a sorted value come last; then newest first, then request id.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, exists
+from sqlalchemy import Select, Table, and_, case, exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
-from store.common.tables import spans, trace_info, trace_request_metadata, trace_tags
+from store.common.tables import (
+    entity_associations,
+    spans,
+    trace_info,
+    trace_request_metadata,
+    trace_tags,
+)
 from store.search.grammar import (
     EQUALITY,
     MEMBERSHIP,
@@ -98,6 +104,24 @@ _TABLES = {"tag": trace_tags, "request_metadata": trace_request_metadata}
 
 def trace_filter(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
     """The condition on `trace_info` that one parsed comparison stands for."""
+    if comparison.entity == "attribute" and comparison.key == "run_id":
+        return or_(_linked_to_run(comparison, dialect), _condition(comparison, dialect))
+    return _condition(comparison, dialect)
+
+
+def _linked_to_run(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
+    """A trace belongs to a run through its source run metadata or a link made later."""
+    return exists().where(
+        entity_associations.c.source_id == trace_info.c.request_id,
+        entity_associations.c.source_type == "trace",
+        entity_associations.c.destination_type == "run",
+        compare(
+            entity_associations.c.destination_id, comparison.comparator, comparison.value, dialect
+        ),
+    )
+
+
+def _condition(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
     entity, key = _canonical(comparison.entity, comparison.key)
     if entity == "attribute":
         return compare(_attribute(key), comparison.comparator, comparison.value, dialect)

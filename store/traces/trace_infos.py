@@ -4,6 +4,7 @@ The spans themselves are artifacts; a trace's `mlflow.artifactLocation` tag says
 `<experiment artifact location>/traces/<request id>/artifacts`.
 """
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from store.common.lookups import load_page, pairs_by_owner
 from store.common.paging import check_max_results, offset_from_token
 from store.common.tables import (
     assessments,
+    entity_associations,
     span_metrics,
     spans,
     trace_info,
@@ -57,6 +59,7 @@ ARTIFACT_LOCATION_TAG = "mlflow.artifactLocation"
 SEARCH_MAX_RESULTS_DEFAULT = 100
 MAX_TAG_KEY_LENGTH = 250
 MAX_TAG_VALUE_LENGTH = 8000
+MAX_TRACE_LINKS = 100
 
 
 class TraceStore(SqlStore):
@@ -381,6 +384,39 @@ class TraceStoreV3(TraceStore):
         with self.read_session() as session:
             page = load_page(session, stmt, columns, offset, max_results, _v3_infos)
         return page.items, page.next_page_token
+
+    def link_traces_to_run(self, trace_ids: Sequence[str], run_id: str) -> None:
+        """Associate traces with a run (entity_associations rows, once each)."""
+        if len(trace_ids) > MAX_TRACE_LINKS:
+            raise StoreError(
+                f"Cannot link more than {MAX_TRACE_LINKS} traces to a run in a single request. "
+                f"Provided {len(trace_ids)} traces."
+            )
+        if not trace_ids:
+            return
+        with self.session() as session:
+            linked = set(
+                session.execute(
+                    select(entity_associations.c.source_id).where(
+                        entity_associations.c.source_type == "trace",
+                        entity_associations.c.source_id.in_(list(trace_ids)),
+                        entity_associations.c.destination_type == "run",
+                        entity_associations.c.destination_id == run_id,
+                    )
+                ).scalars()
+            )
+            now = int(time.time() * 1000)
+            for trace_id in dict.fromkeys(t for t in trace_ids if t not in linked):
+                session.execute(
+                    insert(entity_associations).values(
+                        association_id=uuid.uuid4().hex,
+                        source_type="trace",
+                        source_id=trace_id,
+                        destination_type="run",
+                        destination_id=run_id,
+                        created_time=now,
+                    )
+                )
 
     def create_assessment(self, message: Mapping[str, Any]) -> dict[str, Any]:
         trace_id = message.get("trace_id") or ""

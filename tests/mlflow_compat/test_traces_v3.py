@@ -308,3 +308,82 @@ def test_trace_tags_and_deletes(servers: dict[str, LiveServer]) -> None:
         }
 
     assert_same(servers, scenario)
+
+
+def test_traces_linked_to_a_run(servers: dict[str, LiveServer]) -> None:
+    def scenario(client: MlflowClient) -> Any:
+        ids = traced_calls("linked")
+        experiment = client.get_experiment_by_name("linked").experiment_id
+        with mlflow.start_run() as run:
+            inside = traced_calls("linked")[0]
+        client.link_traces_to_run(ids[:2], run.info.run_id)
+        client.link_traces_to_run(ids[:1], run.info.run_id)
+
+        def of_run() -> list[str]:
+            found = client.search_traces(
+                locations=[experiment], filter_string=f"run_id = '{run.info.run_id}'"
+            )
+            return sorted(trace.info.trace_id for trace in found)
+
+        return {
+            "linked": of_run(),
+            "expected": sorted([*ids[:2], inside]),
+            "too many": error_code(
+                lambda: client.link_traces_to_run(["tr-x"] * 101, run.info.run_id)
+            ),
+        }
+
+    assert_same(servers, scenario)
+
+
+def otlp_json_export(trace_hex: str) -> dict[str, Any]:
+    """An OTLP/JSON export of one root span with one child, ids in hex as OTLP writes them."""
+    now = time.time_ns()
+
+    def span(span_id: str, parent: str | None, name: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "traceId": trace_hex,
+            "spanId": span_id,
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": str(now),
+            "endTimeUnixNano": str(now + 5_000_000),
+            "attributes": [
+                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                {"key": "count", "value": {"intValue": "3"}},
+                {"key": "ratio", "value": {"doubleValue": 0.5}},
+            ],
+            "status": {"code": 1},
+        }
+        if parent:
+            body["parentSpanId"] = parent
+        return body
+
+    spans = [
+        span("00000000000000aa", None, "agent"),
+        span("00000000000000bb", "00000000000000aa", "tool"),
+    ]
+    return {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+
+
+def test_otlp_json_and_bad_exports(servers: dict[str, LiveServer]) -> None:
+    import requests
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment = client.create_experiment("otlp-json")
+        url = client._tracking_client.tracking_uri + "/v1/traces"
+        trace_hex = "0123456789abcdef0123456789abcdef"
+        headers = {"Content-Type": "application/json", "x-mlflow-experiment-id": experiment}
+        sent = requests.post(url, json=otlp_json_export(trace_hex), headers=headers, timeout=30)
+        answers: dict[str, Any] = {"sent": sent.status_code, "trace": None}
+        answers["trace"] = client.get_trace("tr-" + trace_hex)
+        for name, body, extra in (
+            ("wrong type", b"{}", {"Content-Type": "text/plain"}),
+            ("not protobuf", b"\xff\xff", {"Content-Type": "application/x-protobuf"}),
+            ("no spans", b"{}", {"Content-Type": "application/json"}),
+        ):
+            answer = requests.post(url, data=body, headers={**headers, **extra}, timeout=30)
+            answers[name] = answer.status_code
+        return answers
+
+    assert_same(servers, scenario)
