@@ -9,6 +9,8 @@ the client; the answers must be equal once generated ids and clock times are pla
 import difflib
 import json
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +25,8 @@ from tests.live_server import LiveServer, free_port, mlflow_command, start, trac
 
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
-from mlflow.entities import AssessmentSource, Feedback  # noqa: E402
+from google.protobuf.json_format import MessageToDict  # noqa: E402
+from mlflow.entities import Assessment, AssessmentSource, Feedback  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
 pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
@@ -65,6 +68,13 @@ def servers(
     try:
         for name in ("mlflow", "trackstore"):
             uri = _new_database(backend, root, name, databases)
+            if name == "trackstore" and not backend.startswith("sqlite"):
+                # A server database other than SQLite gets its schema by an explicit upgrade.
+                subprocess.run(
+                    [sys.executable, "-m", "store.cli", "db", "upgrade", uri],
+                    check=True,
+                    capture_output=True,
+                )
             port = free_port()
             command = (
                 mlflow_command(uri, port, 1)
@@ -124,6 +134,8 @@ def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
 
 def plain(value: Any) -> Any:
     """Traces, trace infos, assessments and containers of them as plain data."""
+    if isinstance(value, Assessment):
+        return MessageToDict(value.to_proto(), preserving_proto_field_name=True)
     if hasattr(value, "to_dict") and not isinstance(value, dict):
         return plain(value.to_dict())
     if isinstance(value, dict):
