@@ -24,8 +24,8 @@ from tests.conftest import database_name
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
 
 mlflow = pytest.importorskip("mlflow")
-from mlflow import MlflowClient  # noqa: E402
 from google.protobuf.json_format import MessageToDict  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Assessment, AssessmentSource, Feedback  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
@@ -135,7 +135,8 @@ def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
 def plain(value: Any) -> Any:
     """Traces, trace infos, assessments and containers of them as plain data."""
     if isinstance(value, Assessment):
-        return MessageToDict(value.to_proto(), preserving_proto_field_name=True)
+        message = value.to_proto()  # type: ignore[no-untyped-call]
+        return MessageToDict(message, preserving_proto_field_name=True)
     if hasattr(value, "to_dict") and not isinstance(value, dict):
         return plain(value.to_dict())
     if isinstance(value, dict):
@@ -185,15 +186,21 @@ def error_code(call: Callable[[], Any]) -> str:
     try:
         call()
     except MlflowException as exc:
-        return exc.error_code
+        return str(exc.error_code)
     return "no error"
+
+
+def experiment_id(client: MlflowClient, name: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    assert experiment is not None
+    return str(experiment.experiment_id)
 
 
 def traced_calls(experiment: str) -> list[str]:
     """Three traces in `experiment`: nested spans with token usage, an error, a tagged one."""
     mlflow.set_experiment(experiment)
 
-    @mlflow.trace(span_type="CHAIN")
+    @mlflow.trace(span_type="CHAIN")  # type: ignore[untyped-decorator]
     def answer(question: str) -> dict[str, Any]:
         with mlflow.start_span("retrieve", span_type="RETRIEVER") as span:
             span.set_inputs({"query": question})
@@ -209,7 +216,7 @@ def traced_calls(experiment: str) -> list[str]:
             span.set_outputs({"text": f"answer to {question} — ü"})
         return {"answer": "42"}
 
-    @mlflow.trace(name="failing")
+    @mlflow.trace(name="failing")  # type: ignore[untyped-decorator]
     def failing() -> None:
         raise ValueError("broken")
 
@@ -243,7 +250,7 @@ def test_traces_with_nested_spans(servers: dict[str, LiveServer]) -> None:
 def test_search_traces(servers: dict[str, LiveServer]) -> None:
     def scenario(client: MlflowClient) -> Any:
         traced_calls("searched")
-        experiment = client.get_experiment_by_name("searched").experiment_id
+        experiment = experiment_id(client, "searched")
 
         def search(**options: Any) -> Any:
             found = client.search_traces(locations=[experiment], **options)
@@ -301,7 +308,7 @@ def test_assessments(servers: dict[str, LiveServer]) -> None:
 def test_trace_tags_and_deletes(servers: dict[str, LiveServer]) -> None:
     def scenario(client: MlflowClient) -> Any:
         ids = traced_calls("deleted")
-        experiment = client.get_experiment_by_name("deleted").experiment_id
+        experiment = experiment_id(client, "deleted")
         client.set_trace_tag(ids[0], "reviewed", "yes")
         client.set_trace_tag(ids[0], "gone", "soon")
         client.delete_trace_tag(ids[0], "gone")
@@ -325,7 +332,7 @@ def test_trace_tags_and_deletes(servers: dict[str, LiveServer]) -> None:
 def test_traces_linked_to_a_run(servers: dict[str, LiveServer]) -> None:
     def scenario(client: MlflowClient) -> Any:
         ids = traced_calls("linked")
-        experiment = client.get_experiment_by_name("linked").experiment_id
+        experiment = experiment_id(client, "linked")
         with mlflow.start_run() as run:
             inside = traced_calls("linked")[0]
         client.link_traces_to_run(ids[:2], run.info.run_id)

@@ -27,7 +27,7 @@ TRACE_ID = "tr-" + TRACE.hex()
 @pytest.fixture
 def trace() -> bytes:
     """A new OTLP trace id for each test (the database is shared by the module)."""
-    return uuid.uuid4().bytes
+    return bytes(uuid.uuid4().bytes)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def _span(
 def _request(*given: Span) -> bytes:
     request = ExportTraceServiceRequest()
     request.resource_spans.add().scope_spans.add().spans.extend(given)
-    return request.SerializeToString()
+    return bytes(request.SerializeToString())
 
 
 def _usage(tokens: int) -> KeyValue:
@@ -174,9 +174,9 @@ def test_spans_create_the_trace_then_the_info_finalizes_it(
     }
     assert info["tags"]["mlflow.traceName"] == "named"
     assert info["tags"]["mlflow.trace.spansLocation"] == "TRACKING_STORE"
-    trace = traces.get_trace(tid)
-    assert [s["name"] for s in trace["spans"]] == ["root", "child"]
-    assert trace["spans"][1]["attributes"][0] == {
+    got = traces.get_trace(tid)
+    assert [s["name"] for s in got["spans"]] == ["root", "child"]
+    assert got["spans"][1]["attributes"][0] == {
         "key": "mlflow.spanType",
         "value": {"string_value": "LLM"},
     }
