@@ -159,8 +159,6 @@ def _create_trace(
         **{TOKEN_COLUMNS[k]: v for k, v in summary.tokens.items()},
         **_previews(summary, None),
     }
-    if summary.root is not None:
-        values["trace_name"] = summary.root.name
     session.execute(insert(trace_info).values(**values))
     tags = {"mlflow.artifactLocation": location, SPANS_LOCATION_TAG: SPANS_IN_TRACKING_STORE}
     upsert(
@@ -205,8 +203,6 @@ def _update_trace(session: Session, row: Row[Any], summary: TraceSummary) -> Non
         )
         if summary.root_status is not None:
             values["status"] = summary.root_status
-        if summary.root is not None and row.trace_name is None:
-            values["trace_name"] = summary.root.name
     if all(getattr(row, c) is None for c in TOKEN_COLUMNS.values()):
         values.update({TOKEN_COLUMNS[k]: v for k, v in summary.tokens.items()})
     if row.session_id is None and summary.session_id is not None:

@@ -149,7 +149,7 @@ def test_spans_create_the_trace_then_the_info_finalizes_it(
         row = session.execute(select(trace_info).where(trace_info.c.request_id == tid)).one()
         stored = session.execute(select(func.count()).where(spans.c.trace_id == tid)).scalar()
     assert (row.timestamp_ms, row.execution_time_ms, row.status) == (1, 4, "OK")
-    assert (row.trace_name, row.input_tokens, row.total_tokens) == ("root", 3, 4)
+    assert (row.trace_name, row.input_tokens, row.total_tokens) == (None, 3, 4)
     assert (row.request_preview, row.db_payload_generation, stored) == ('{"q": "root"}', 1, 2)
     info = traces.start_trace_v3(
         {
