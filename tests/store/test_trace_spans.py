@@ -199,6 +199,7 @@ def test_search_v3_by_span_and_name(traces: TraceStoreV3, trace: bytes, experime
     traces.log_spans(
         experiment_id, read_export_request(_request(failing), "application/x-protobuf")
     )
+    traces.set_trace_tag("tr-" + other.hex(), "mlflow.traceName", "broken")
 
     def found(filter_string: str) -> list[str]:
         infos, _ = traces.search_traces_v3([experiment_id], filter_string)
