@@ -9,7 +9,7 @@ spans arriving after it only fill what it left empty.
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,16 +21,24 @@ from store.common.errors import StoreError
 from store.common.tables import spans, trace_info, trace_request_metadata, trace_tags
 from store.traces.otlp import ReceivedSpan, any_value
 from store.traces.v3 import (
+    COST_COLUMNS,
     FINALIZED_METADATA,
     SPANS_IN_TRACKING_STORE,
     SPANS_LOCATION_TAG,
     TOKEN_COLUMNS,
+    finite_number,
     token_count,
 )
 
 SPAN_INPUTS = "mlflow.spanInputs"
 SPAN_OUTPUTS = "mlflow.spanOutputs"
 TOKEN_USAGE_ATTRIBUTE = "mlflow.chat.tokenUsage"
+COST_ATTRIBUTE = "mlflow.llm.cost"
+MODEL_ATTRIBUTE = "mlflow.llm.model"
+PROVIDER_ATTRIBUTE = "mlflow.llm.provider"
+MODEL_LABEL_CHARS = 500
+BASE_TOKENS = ("input_tokens", "output_tokens", "total_tokens")
+CACHE_TOKENS = tuple(key for key in TOKEN_COLUMNS if key not in BASE_TOKENS)
 SESSION_ATTRIBUTES = ("session.id", "gen_ai.conversation.id")
 PREVIEW_CHARS = 1000
 
@@ -43,6 +51,7 @@ class TraceSummary:
     end_ms: int | None
     root_status: str | None
     tokens: dict[str, int] = field(default_factory=dict)
+    costs: dict[str, float] = field(default_factory=dict)
     session_id: str | None = None
     root: ReceivedSpan | None = None
 
@@ -55,6 +64,7 @@ def summarize(received: Sequence[ReceivedSpan]) -> TraceSummary:
         end_ms=max(ends) // 1_000_000 if ends else None,
         root_status=None if root is None else ("ERROR" if root.status == "ERROR" else "OK"),
         tokens=_token_usage(received),
+        costs=_cost(received),
         root=root,
     )
     for span in received:
@@ -65,29 +75,49 @@ def summarize(received: Sequence[ReceivedSpan]) -> TraceSummary:
     return summary
 
 
-def _token_usage(received: Sequence[ReceivedSpan]) -> dict[str, int]:
-    """Token counts summed over the spans that report usage and have no ancestor that does
-    (a parent reporting usage already counts its children's)."""
+def _aggregate(
+    received: Sequence[ReceivedSpan],
+    attribute: str,
+    keys: Sequence[str],
+    optional: Sequence[str],
+    number: Callable[[Any], float | int | None],
+) -> dict[str, Any]:
+    """`keys` (and those of `optional` that appear) summed over the spans whose `attribute`
+    object reports them, skipping a span whose ancestor reports too: a parent that reports
+    already counts its children. Empty when no span reports."""
     by_id = {s.span_id: s for s in received}
-    reporting = {
-        s.span_id for s in received if isinstance(s.attribute(TOKEN_USAGE_ATTRIBUTE), dict)
-    }
-    totals: dict[str, int] = {}
+    reporting = {s.span_id for s in received if isinstance(s.attribute(attribute), dict)}
+    if not reporting:
+        return {}
+    totals: dict[str, Any] = dict.fromkeys(keys, 0)
     for span_id in reporting:
-        parent = by_id[span_id].parent_span_id
-        shadowed = False
-        while parent is not None and parent in by_id:
-            if parent in reporting:
-                shadowed = True
-                break
-            parent = by_id[parent].parent_span_id
-        if shadowed:
+        if _has_reporting_ancestor(by_id, reporting, span_id):
             continue
-        for key, value in by_id[span_id].attribute(TOKEN_USAGE_ATTRIBUTE).items():
-            count = token_count(value)
-            if key in TOKEN_COLUMNS and count is not None:
-                totals[key] = totals.get(key, 0) + count
+        for key, value in by_id[span_id].attribute(attribute).items():
+            amount = number(value)
+            if (key in keys or key in optional) and amount is not None:
+                totals[key] = totals.get(key, 0) + amount
     return totals
+
+
+def _has_reporting_ancestor(
+    by_id: dict[str, ReceivedSpan], reporting: set[str], span_id: str
+) -> bool:
+    parent = by_id[span_id].parent_span_id
+    while parent is not None and parent in by_id:
+        if parent in reporting:
+            return True
+        parent = by_id[parent].parent_span_id
+    return False
+
+
+def _token_usage(received: Sequence[ReceivedSpan]) -> dict[str, int]:
+    return _aggregate(received, TOKEN_USAGE_ATTRIBUTE, BASE_TOKENS, CACHE_TOKENS, token_count)
+
+
+def _cost(received: Sequence[ReceivedSpan]) -> dict[str, float]:
+    costs = _aggregate(received, COST_ATTRIBUTE, tuple(COST_COLUMNS), (), finite_number)
+    return {key: float(value) for key, value in costs.items()}
 
 
 def preview(raw: str | None) -> str | None:
@@ -98,7 +128,12 @@ def preview(raw: str | None) -> str | None:
 
 
 def span_row(span: ReceivedSpan, experiment_id: int, ensure_ascii: bool) -> dict[str, Any]:
+    cost = span.attribute(COST_ATTRIBUTE)
+    cost = cost if isinstance(cost, dict) else {}
     return {
+        **{key: finite_number(cost.get(key)) for key in COST_COLUMNS},
+        "model_name": _label(span.attribute(MODEL_ATTRIBUTE)),
+        "model_provider": _label(span.attribute(PROVIDER_ATTRIBUTE)),
         "trace_id": span.trace_id,
         "experiment_id": experiment_id,
         "span_id": span.span_id,
@@ -110,6 +145,10 @@ def span_row(span: ReceivedSpan, experiment_id: int, ensure_ascii: bool) -> dict
         "end_time_unix_nano": span.end_time_unix_nano,
         "content": json.dumps(span.content, ensure_ascii=ensure_ascii),
     }
+
+
+def _label(value: Any) -> str | None:
+    return value[:MODEL_LABEL_CHARS] if isinstance(value, str) else None
 
 
 def write_spans(
@@ -130,14 +169,35 @@ def write_spans(
             _create_trace(session, trace_id, experiment_id, summary, artifact_tag[trace_id])
         elif row.experiment_id != experiment_id:
             raise StoreError(f"Trace with ID '{trace_id}' already exists in another experiment.")
-        else:
-            _update_trace(session, row, summary)
         upsert(
             session.connection(),
             spans,
             [span_row(s, experiment_id, ensure_ascii) for s in trace_spans],
             ("trace_id", "span_id"),
         )
+        if row is not None:
+            stored = stored_spans(session, trace_id)
+            summary.tokens, summary.costs = _token_usage(stored), _cost(stored)
+            _update_trace(session, row, summary)
+
+
+def stored_spans(session: Session, trace_id: str) -> list[ReceivedSpan]:
+    """A trace's stored spans, to count its tokens and costs over all of them."""
+    rows = session.execute(select(spans).where(spans.c.trace_id == trace_id))
+    return [
+        ReceivedSpan(
+            trace_id=row.trace_id,
+            span_id=row.span_id,
+            parent_span_id=row.parent_span_id,
+            name=row.name,
+            span_type=row.type,
+            status=row.status,
+            start_time_unix_nano=row.start_time_unix_nano,
+            end_time_unix_nano=row.end_time_unix_nano,
+            content=json.loads(row.content),
+        )
+        for row in rows
+    ]
 
 
 def _locked_trace(session: Session, trace_id: str) -> Row[Any] | None:
@@ -157,6 +217,7 @@ def _create_trace(
         "db_payload_generation": 1,
         "session_id": summary.session_id,
         **{TOKEN_COLUMNS[k]: v for k, v in summary.tokens.items()},
+        **summary.costs,
         **_previews(summary, None),
     }
     session.execute(insert(trace_info).values(**values))
@@ -181,8 +242,9 @@ def _previews(summary: TraceSummary, row: Row[Any] | None) -> dict[str, Any]:
 
 
 def _update_trace(session: Session, row: Row[Any], summary: TraceSummary) -> None:
-    """Spans of a trace that exists: before its final info, widen its time span and take the
-    root's status; after it, only fill empty token counts and session."""
+    """Spans of a trace that exists: before its final info, widen its time span, take the
+    root's status and count tokens and costs over all its spans; after it, only fill the
+    counts and session it left empty."""
     finalized = session.execute(
         select(trace_request_metadata.c.value).where(
             trace_request_metadata.c.request_id == row.request_id,
@@ -203,8 +265,10 @@ def _update_trace(session: Session, row: Row[Any], summary: TraceSummary) -> Non
         )
         if summary.root_status is not None:
             values["status"] = summary.root_status
-    if all(getattr(row, c) is None for c in TOKEN_COLUMNS.values()):
+    if finalized is None or all(getattr(row, c) is None for c in TOKEN_COLUMNS.values()):
         values.update({TOKEN_COLUMNS[k]: v for k, v in summary.tokens.items()})
+    if finalized is None or all(getattr(row, c) is None for c in COST_COLUMNS.values()):
+        values.update(summary.costs)
     if row.session_id is None and summary.session_id is not None:
         values["session_id"] = summary.session_id
     session.execute(

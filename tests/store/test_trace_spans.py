@@ -273,3 +273,28 @@ def test_deleting_a_trace_deletes_its_spans_and_assessments(
         ]
     assert left == [0, 0]
     refused(RESOURCE_DOES_NOT_EXIST, traces.get_trace, tid)
+
+
+def test_tokens_and_costs_count_every_stored_span_once(
+    traces: TraceStoreV3, trace: bytes, experiment_id: str
+) -> None:
+    """Children arrive one batch each; a parent reporting usage already counts its children."""
+    tid = "tr-" + trace.hex()
+    cost = {"input_cost": 0.5, "output_cost": 0.25, "total_cost": 0.75}
+    priced = _attribute("mlflow.llm.cost", AnyValue(string_value=json.dumps(cost)))
+    model = _attribute("mlflow.llm.model", AnyValue(string_value="m" * 600))
+    first = _span(CHILD, ROOT, "a", 2, 3, trace=trace, attributes=[_usage(3), priced, model])
+    second = _span(bytes([3] * 8), ROOT, "b", 4, 5, trace=trace, attributes=[_usage(4)])
+    rollup = _span(bytes([4] * 8), CHILD, "c", 2, 3, trace=trace, attributes=[_usage(100)])
+    for batch in ([first], [second], [rollup], [_span(ROOT, None, "root", 1, 6, trace=trace)]):
+        traces.log_spans(
+            experiment_id, read_export_request(_request(*batch), "application/x-protobuf")
+        )
+    with traces.read_session() as session:
+        row = session.execute(select(trace_info).where(trace_info.c.request_id == tid)).one()
+        span = session.execute(
+            select(spans).where(spans.c.trace_id == tid, spans.c.span_id == CHILD.hex())
+        ).one()
+    assert (row.input_tokens, row.output_tokens, row.total_tokens) == (7, 2, 9)
+    assert (row.input_cost, row.total_cost, row.db_payload_generation) == (0.5, 0.75, 4)
+    assert (span.total_cost, span.model_name) == (0.75, "m" * 500)
