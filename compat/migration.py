@@ -144,8 +144,8 @@ def create_index_once(
     unique: bool = False,
     **options: Any,
 ) -> None:
-    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`);
-    `options`: the dialect's own index options (see `Dialect.index_prefix_options`)."""
+    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`),
+    and `options` are the dialect's own index options (see `Dialect.index_prefix_options`)."""
     if not has_index(table, index):
         op.create_index(index, table, list(columns), unique=unique, **options)
 
@@ -439,12 +439,17 @@ def unique_on(table: str, columns: Sequence[str]) -> str | None:
     if offline():
         return None
     inspector = sa.inspect(op.get_bind())
+    found: list[tuple[str | None, list[str]]] = []
     try:
-        uniques = [(u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)]
+        for unique in inspector.get_unique_constraints(table):
+            found.append((unique["name"], [str(c) for c in unique["column_names"]]))
     except NotImplementedError:
-        uniques = []
-    uniques += [(i["name"], i["column_names"]) for i in inspector.get_indexes(table) if i["unique"]]
-    return next((str(name) for name, names in uniques if list(names) == list(columns)), None)
+        pass
+    for index in inspector.get_indexes(table):
+        if index["unique"]:
+            found.append((index["name"], [str(c) for c in index["column_names"]]))
+    wanted = [str(c) for c in columns]
+    return next((str(name or "") for name, names in found if names == wanted), None)
 
 
 def drop_unnamed_unique(table: str, columns: Sequence[str]) -> None:
@@ -519,7 +524,7 @@ def recreate_index_once(index: str, table: str, columns: Sequence[str]) -> None:
 
 def _index_columns(table: str, index: str) -> list[str] | None:
     indexes = sa.inspect(op.get_bind()).get_indexes(table)
-    return next((list(i["column_names"]) for i in indexes if i["name"] == index), None)
+    return next(([str(c) for c in i["column_names"]] for i in indexes if i["name"] == index), None)
 
 
 def copy_without(table: sa.Table, columns: Sequence[str]) -> None:

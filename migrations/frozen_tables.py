@@ -6,6 +6,7 @@ Each is frozen history, like the revision that uses it: never change one to foll
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -166,7 +167,7 @@ def model_versions() -> sa.Table:
     )
 
 
-def _authorship() -> list[sa.Column[object]]:
+def _authorship() -> list[sa.Column[Any]]:
     return [
         sa.Column("created_by", sa.String(255)),
         sa.Column("created_at", sa.BigInteger(), nullable=False),

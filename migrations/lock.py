@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from compat import Dialect, TrackstoreError, dialect_for, mask_url
+from compat.settings import seconds_setting
 from migrations.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,7 @@ def lock_wait_seconds(wait_seconds: float | None, env: Mapping[str, str] | None 
     """`wait_seconds`, else TRACKSTORE_LOCK_TIMEOUT, else one hour."""
     if wait_seconds is not None:
         return wait_seconds
-    value = (os.environ if env is None else env).get(WAIT_VARIABLE)
-    if not value:
-        return DEFAULT_WAIT_SECONDS
-    try:
-        return float(value)
-    except ValueError:
-        raise TrackstoreError(
-            f"{WAIT_VARIABLE} is '{value}'; set it to a number of seconds."
-        ) from None
+    return seconds_setting(WAIT_VARIABLE, os.environ if env is None else env, DEFAULT_WAIT_SECONDS)
 
 
 @contextmanager

@@ -54,6 +54,21 @@ REWRITES: Mapping[str, Rewrite] = {
     "0584bdc529eb": Rewrite(("datasets",)),
     "6953534de441": Rewrite(("inputs",)),
     "bda7b8c39065": Rewrite(("model_version_tags",)),
+    "c9d4e5f6a7b8": Rewrite(("endpoint_model_mappings",), passes=0.3),
+    "d0e1f2a3b4c5": Rewrite(("endpoints",), only_when="alters_by_copying_table"),
+    "1b5f0d9ad7c1": Rewrite(
+        (
+            "experiments",
+            "registered_models",
+            "model_versions",
+            "registered_model_tags",
+            "model_version_tags",
+            "registered_model_aliases",
+            "secrets",
+            "endpoints",
+            "model_definitions",
+        )
+    ),
     # Index builds; on 0.25-1M metrics one took 0.17 copy passes on SQLite, 0.25 on MariaDB and
     # 1.1 on PostgreSQL (whose copies are cheap).
     "a5b4c3d2e1f0": Rewrite(("metrics",), passes=0.3),

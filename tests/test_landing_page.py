@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-from starlette.testclient import TestClient
 
-from store.server.app import Settings, create_app
+from store.server.app import Settings
 from store.server.artifact_flags import ArtifactServing
 from store.server.landing import MLFLOW_RELEASE, shown_uri
-from store.server.launch import prepare_database
+from tests.app_client import app_client
 from tests.live_server import LiveServer, free_port, start, trackstore_command
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -136,8 +135,7 @@ def test_command_opens_mlflow_ui_on_the_same_database(server: LiveServer, served
 def test_destination_is_shown_escaped_and_in_the_command(backend: str, tmp_path: Path) -> None:
     destination = str(tmp_path / MARKUP)
     settings = Settings(backend, artifacts=ArtifactServing(destination=destination))
-    prepare_database(settings, upgrade=True, progress=print)
-    with TestClient(create_app(settings)) as client:
+    with app_client(settings) as client:
         html = client.get("/").text
     page = Page(html)
     assert f"Artifact destination {destination}" in page.joined()

@@ -114,5 +114,7 @@ def test_lock_wait_comes_from_the_environment_when_not_given() -> None:
     assert lock_wait_seconds(None, {"TRACKSTORE_LOCK_TIMEOUT": "12.5"}) == 12.5
     assert lock_wait_seconds(None, {}) == 3600.0
     assert lock_wait_seconds(2.0, {"TRACKSTORE_LOCK_TIMEOUT": "12.5"}) == 2.0
-    with pytest.raises(TrackstoreError, match="TRACKSTORE_LOCK_TIMEOUT is 'soon'"):
+    with pytest.raises(
+        TrackstoreError, match="TRACKSTORE_LOCK_TIMEOUT is 'soon', not a number of seconds"
+    ):
         lock_wait_seconds(None, {"TRACKSTORE_LOCK_TIMEOUT": "soon"})

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from store.server.app import Settings, create_app
-from store.server.launch import prepare_database
+from store.server.app import Settings
+from tests.app_client import app_client
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql", "mysql")
 API = "/api/2.0/mlflow"
@@ -26,9 +26,7 @@ READ_BACK = {"NaN": "NaN", "Infinity": LARGEST, "-Infinity": -LARGEST, "1e400": 
 
 @pytest.fixture(scope="module")
 def client(backend: str) -> Iterator[TestClient]:
-    settings = Settings(backend)
-    prepare_database(settings, upgrade=True, progress=lambda _line: None)
-    with TestClient(create_app(settings)) as test_client:
+    with app_client(Settings(backend)) as test_client:
         yield test_client
 
 

@@ -127,3 +127,16 @@ def test_a_scratch_database_that_is_not_empty_is_refused_unchanged(
         result.stderr
     )
     assert table_rows(source) == before
+
+
+def test_a_missing_backup_is_refused_before_the_scratch_database_is_opened(
+    tmp_path: Path,
+) -> None:
+    scratch = tmp_path / "scratch.db"
+    missing = tmp_path / "no-such.backup"
+    result = run_trackstore("db", "rehearse", str(missing), "--scratch", f"sqlite:///{scratch}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {missing} is not a readable file; give the path of a backup."
+    )
+    assert not scratch.exists()

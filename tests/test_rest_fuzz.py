@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from starlette.testclient import TestClient
 
-from store.server.app import Settings, create_app
-from store.server.launch import prepare_database
+from store.server.app import Settings
+from tests.app_client import app_client
 from tests.rest_fuzz import MAX_URL_LENGTH, FuzzRequest, render, requests, seed
 
 EXAMPLES = int(os.environ.get("TRACKSTORE_FUZZ_EXAMPLES", "1500"))
@@ -26,9 +26,7 @@ EXAMPLES = int(os.environ.get("TRACKSTORE_FUZZ_EXAMPLES", "1500"))
 
 @pytest.fixture(scope="module")
 def client(backend: str) -> Iterator[TestClient]:
-    settings = Settings(backend)
-    prepare_database(settings, upgrade=True, progress=lambda _line: None)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    with app_client(Settings(backend), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -7,18 +7,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from store.common.errors import StoreError
-from store.server.app import Settings, create_app
-from store.server.launch import prepare_database
+from store.server.app import Settings
 from store.server.messages import Message
+from tests.app_client import app_client
 
 API = "/api/2.0/mlflow"
 
 
 @pytest.fixture(scope="module")
 def client(backend: str) -> Iterator[TestClient]:
-    settings = Settings(backend)
-    prepare_database(settings, upgrade=True, progress=lambda _line: None)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    with app_client(Settings(backend), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

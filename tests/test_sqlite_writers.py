@@ -15,14 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from starlette.testclient import TestClient
 
 from compat import make_engine
 from compat.dialects import sqlite
 from compat.transactions import DatabaseBusy, writing
-from store.server.app import Settings, create_app
-from store.server.launch import prepare_database
+from store.server.app import Settings
 from store.tracking.store import TrackingStore
+from tests.app_client import app_client
 from tests.store.fresh import create_fresh_schema
 
 API = "/api/2.0/mlflow"
@@ -169,8 +168,7 @@ def test_the_server_answers_a_locked_out_write_with_503(
     database: Path, short_busy_timeout: None
 ) -> None:
     settings = Settings(f"sqlite:///{database}")
-    prepare_database(settings, upgrade=True, progress=lambda _line: None)
-    with TestClient(create_app(settings)) as client:
+    with app_client(settings) as client:
         other = other_connection(database)
         other.execute("BEGIN IMMEDIATE")
         try:

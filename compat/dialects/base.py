@@ -177,15 +177,6 @@ class Dialect:
         """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""
         return Text()
 
-    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
-        """A VARCHAR whose comparisons (and so its keys) tell upper from lower case."""
-        return String(length)
-
-    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
-        """Index options that index only the first characters of the columns in `prefixes`,
-        where whole values would pass the index key limit."""
-        return {}
-
     def covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
         """Index options that also store `include` in the index and cover only the rows where
         `where` holds, for databases whose indexes can (MLflow uses them on PostgreSQL only)."""
@@ -210,6 +201,11 @@ class Dialect:
         """The type of a numbered surrogate key (MLflow's rollup tables): BIGINT."""
         return BigInteger()
 
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        """Index options that index only the first `prefixes[column]` characters of those
+        columns, where index keys are too short for the whole (MySQL); empty elsewhere."""
+        return {}
+
     def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
         """Index options that add `include` to the index's leaves and index only the rows
         matching `where`, where MLflow's schema asks for them (PostgreSQL); empty elsewhere."""
@@ -218,6 +214,10 @@ class Dialect:
     def unicode_text_type(self) -> TypeEngine[Any]:
         """Text of any length in any script: tag values that may run to 20,000 characters."""
         return Text()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        """A string column whose comparisons, keys and indexes tell "A" from "a"."""
+        return String(length)
 
     def json_type(self) -> TypeEngine[Any]:
         """The column type MLflow gives JSON documents on this database."""

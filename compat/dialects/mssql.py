@@ -19,6 +19,7 @@ DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
 MIGRATION_LOCK_RESOURCE = "trackstore_migration"
 # Same code page as the default SQL_Latin1_General_CP1_CI_AS, but case- and accent-sensitive.
 CASE_SENSITIVE_COLLATION = "Latin1_General_100_CS_AS_KS_WS"
+# The case-sensitive collation MLflow gives its case-sensitive key columns.
 # The case-sensitive collation MLflow's schema gives key columns (tag keys, MCP versions).
 CASE_SENSITIVE_COLUMN_COLLATION = "SQL_Latin1_General_CP1_CS_AS"
 

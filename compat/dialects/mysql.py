@@ -66,12 +66,6 @@ class MySQL(Dialect):
     def longest_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()
 
-    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
-        return VARCHAR(length, collation=BINARY_COLLATION)
-
-    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
-        return {"mysql_length": dict(prefixes)} if prefixes else {}
-
     def forbid_changes_sql(
         self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:
@@ -81,11 +75,17 @@ class MySQL(Dialect):
             f"SET MESSAGE_TEXT = {string_literal(message)}; END IF; END"
         ]
 
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        return {"mysql_length": dict(prefixes)} if prefixes else {}
+
     def huge_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()
 
     def unicode_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation=BINARY_COLLATION)
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

@@ -45,15 +45,21 @@ class Named:
 
 @dataclass(frozen=True)
 class Keyed:
-    """A registry table whose primary key, and key to its `parent` (by `parent_columns`), lead
-    with the workspace. `old_foreign_key` is that key's name before (None: the database's)."""
+    """A registry table whose primary key leads with the workspace."""
 
     table: str
     primary_key: str
     columns: tuple[str, ...]
-    parent: str | None = None
-    parent_columns: tuple[str, ...] = ()
-    foreign_key: str = ""
+
+
+@dataclass(frozen=True)
+class Child(Keyed):
+    """A registry table whose key to its `parent` (by `parent_columns`) leads with the
+    workspace too. `old_foreign_key` is that key's name before (None: the database's)."""
+
+    parent: str
+    parent_columns: tuple[str, ...]
+    foreign_key: str
     old_foreign_key: str | None = None
     ondelete: str | None = None
 
@@ -72,7 +78,7 @@ NAMED = (
 # Parents before children.
 REGISTRY = (
     Keyed("registered_models", "registered_model_pk", ("name",)),
-    Keyed(
+    Child(
         "model_versions",
         "model_version_pk",
         ("name", "version"),
@@ -80,7 +86,7 @@ REGISTRY = (
         ("name",),
         "fk_model_versions_registered_models",
     ),
-    Keyed(
+    Child(
         "registered_model_tags",
         "registered_model_tag_pk",
         ("key", "name"),
@@ -88,7 +94,7 @@ REGISTRY = (
         ("name",),
         "fk_registered_model_tags_registered_models",
     ),
-    Keyed(
+    Child(
         "model_version_tags",
         "model_version_tag_pk",
         ("key", "name", "version"),
@@ -96,7 +102,7 @@ REGISTRY = (
         ("name", "version"),
         "fk_model_version_tags_model_versions",
     ),
-    Keyed(
+    Child(
         "registered_model_aliases",
         "registered_model_alias_pk",
         ("name", "alias"),
@@ -205,7 +211,7 @@ def _copy_into_workspaces() -> None:
         with step.altering(
             keyed.table, before, unnamed_foreign_keys=True, unnamed_uniques=True
         ) as batch:
-            if keyed.parent is None:
+            if not isinstance(keyed, Child):
                 batch.drop_constraint(f"uq_{keyed.table}_name", type_="unique")
             else:
                 old_name = keyed.old_foreign_key or f"fk_{keyed.table}_name_{keyed.parent}"
@@ -213,7 +219,7 @@ def _copy_into_workspaces() -> None:
             batch.add_column(_workspace())
             batch.drop_constraint(keyed.primary_key, type_="primary")
             batch.create_primary_key(keyed.primary_key, [WORKSPACE, *keyed.columns])
-            if keyed.parent is not None:
+            if isinstance(keyed, Child):
                 columns = [WORKSPACE, *keyed.parent_columns]
                 batch.create_foreign_key(
                     keyed.foreign_key,
@@ -240,10 +246,10 @@ def _alter_into_workspaces() -> None:
             keyed.table, keyed.parent, keyed.parent_columns, keyed.old_foreign_key
         )
     step.drop_unnamed_unique("registered_models", ("name",))
-    for keyed in REGISTRY:
-        step.add_column_once(keyed.table, _workspace())
-        with step.altering(keyed.table) as batch:
-            step.set_primary_key(batch, keyed.table, keyed.primary_key, [WORKSPACE, *keyed.columns])
+    for table in REGISTRY:
+        step.add_column_once(table.table, _workspace())
+        with step.altering(table.table) as batch:
+            step.set_primary_key(batch, table.table, table.primary_key, [WORKSPACE, *table.columns])
     for keyed in _children():
         step.create_foreign_key_once(
             keyed.foreign_key,
@@ -273,10 +279,10 @@ def _alter_out_of_workspaces() -> None:
         )
         if step.dialect().foreign_keys_need_index:
             step.drop_index_if_present(keyed.foreign_key, keyed.table)
-    for keyed in REGISTRY:
-        with step.altering(keyed.table) as batch:
-            step.set_primary_key(batch, keyed.table, keyed.primary_key, keyed.columns)
-        step.drop_column_if_present(keyed.table, WORKSPACE)
+    for table in REGISTRY:
+        with step.altering(table.table) as batch:
+            step.set_primary_key(batch, table.table, table.primary_key, table.columns)
+        step.drop_column_if_present(table.table, WORKSPACE)
     if not step.dialect().drops_unique_repeating_primary_key:
         step.create_unique_once(None, "registered_models", ["name"])
     for keyed in _children():
@@ -297,8 +303,8 @@ def _alter_out_of_workspaces() -> None:
             step.create_index_once(named.old_index, named.table, named.columns, unique=True)
 
 
-def _children() -> list[Keyed]:
-    return [keyed for keyed in REGISTRY if keyed.parent is not None]
+def _children() -> list[Child]:
+    return [keyed for keyed in REGISTRY if isinstance(keyed, Child)]
 
 
 def _before(table: str, conventional_names: bool = True) -> sa.Table:

@@ -145,6 +145,7 @@ def upgrade() -> None:
     for table, columns in analytics_columns().items():
         for column in columns:
             step.add_column_once(table, column)
+    _create_rollup_tables()
     _fill_assessment_traces()
     if not step.offline():
         bind = op.get_bind()
@@ -153,7 +154,6 @@ def upgrade() -> None:
         _fill_gateway_trace_costs()
         _fill_assessment_aggregates(bind)
         _delete_legacy_rows()
-    _create_rollup_tables()
     step.drop_column_if_present("spans", "dimension_attributes", has_default=False)
     _create_indexes()
 
@@ -345,7 +345,7 @@ def _fill_traces(bind: Connection) -> None:
     update = (
         trace_info.update()
         .where(trace_info.c.request_id == sa.bindparam("request_id_"))
-        .values({column: sa.bindparam(column) for column in columns})
+        .values(_keeping_filled(trace_info, columns))
     )
     for ids in _pages(bind, trace_info.c.request_id):
         names = _keyed(bind, trace_tags, ids, [TRACE_NAME_TAG])
@@ -358,6 +358,12 @@ def _fill_traces(bind: Connection) -> None:
                 changes.append({"request_id_": request_id, **values})
         if changes:
             bind.execute(update, changes)
+
+
+def _keeping_filled(table: sa.TableClause, columns: Sequence[str]) -> dict[str, Any]:
+    """SET each column to its new value, but keep a value a failed run already filled where
+    the new one is NULL: on MySQL a rerun finds the legacy rows already deleted."""
+    return {column: sa.func.coalesce(sa.bindparam(column), table.c[column]) for column in columns}
 
 
 def _trace_values(
@@ -386,7 +392,7 @@ def _fill_spans(bind: Connection) -> None:
             spans.c.trace_id == sa.bindparam("trace_id_"),
             spans.c.span_id == sa.bindparam("span_id_"),
         )
-        .values({column: sa.bindparam(column) for column in columns})
+        .values(_keeping_filled(spans, columns))
     )
     attributes_column = (
         spans.c.dimension_attributes if _has_dimensions() else sa.null().label("no_attributes")
@@ -457,7 +463,9 @@ def _fill_assessment_aggregates(bind: Connection) -> None:
         assessments.update()
         .where(assessments.c.assessment_id == sa.bindparam("assessment_id_"))
         .values(
-            aggregate_value=sa.bindparam("aggregate_value"),
+            aggregate_value=sa.func.coalesce(
+                sa.bindparam("aggregate_value"), assessments.c.aggregate_value
+            ),
             is_numeric_value=sa.bindparam("is_numeric_value"),
         )
     )

@@ -10,14 +10,16 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
+from compat.backups.base import readable_file
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, runner, verify
+from migrations import backups, plan, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
 from migrations.rehearse import rehearse as rehearse_backup
 from migrations.rehearse import write_junit
 from store import models
 from store.cli.output import echo
+from store.common.upgrading import upgrade_and_verify
 from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
@@ -125,17 +127,15 @@ def upgrade(
         for line in plan.render(plan.make_plan(engine, revision), engine):
             echo(line)
         return
-    runner.upgrade(
+    upgrade_and_verify(
         engine,
         revision,
-        progress=echo,
-        fresh=models.create_all,
+        echo,
         lock_wait=lock_timeout,
         before_change=None
         if backup_to is None
         else functools.partial(backups.take_backup, engine, backup_to, echo),
     )
-    verify.verify(engine, models.metadata, progress=echo)
 
 
 def offline_dialect(uri: str | None, dialect: str | None) -> str:
@@ -242,6 +242,7 @@ def check(uri: str) -> None:
 def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     """Restore BACKUP into the scratch database, upgrade it with timings, verify, try the way
     back down, and report one JUnit test case per revision."""
+    readable_file(backup_path)
     result = rehearse_backup(backup_path, make_engine(scratch), models.metadata, echo)
     if junit is not None:
         write_junit(result, junit, f"trackstore rehearse {backup_path.name}")

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Engine
 
 from compat import TrackstoreError, make_engine, mask_url
 from compat.engine import WAIT_VARIABLE
-from migrations import backups, runner
-from store import models
+from migrations import backups
+from store.common.upgrading import upgrade_and_verify
 
 MODES = ("never", "auto", "only")
 DEFAULT_WAIT_SECONDS = 60.0
@@ -110,7 +110,7 @@ def upgrade(engine: Engine, backup_to: str | None) -> None:
     if backup_to:
         target = backup_path(Path(backup_to))
         take_backup = functools.partial(backups.take_backup, engine, target, say)
-    runner.upgrade(engine, "head", progress=say, fresh=models.create_all, before_change=take_backup)
+    upgrade_and_verify(engine, "head", say, before_change=take_backup)
 
 
 def backup_path(target: Path) -> Path:

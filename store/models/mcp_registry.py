@@ -10,7 +10,6 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
-    desc,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,16 +77,20 @@ class MCPServerVersion(Base):
     __table_args__ = (
         PrimaryKeyConstraint("workspace", "name", "version", name="mcp_server_versions_pk"),
         _under_server("workspace", "name", name="mcp_server_versions_server_fkey"),
-        Index(
-            "idx_mcp_server_versions_latest",
-            "workspace",
-            "name",
-            "status",
-            desc("version_major"),
-            desc("version_minor"),
-            desc("version_patch"),
-        ),
     )
+
+
+_versions = MCPServerVersion.__table__.c
+# Newest version first, so "the latest of a server" is the first entry of its range.
+Index(
+    "idx_mcp_server_versions_latest",
+    _versions.workspace,
+    _versions.name,
+    _versions.status,
+    _versions.version_major.desc(),
+    _versions.version_minor.desc(),
+    _versions.version_patch.desc(),
+)
 
 
 class MCPServerAlias(Base):

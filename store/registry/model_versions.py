@@ -78,7 +78,8 @@ class ModelVersionStore(SqlStore):
         A `models:/` source is resolved to the artifact location it stands for. Two writers
         racing for one number are settled by the primary key: the loser tries again. The
         version of logged model `model_id` is listed in that model's mlflow.modelVersions tag,
-        in the same transaction, so a version never exists without its listing.
+        in the same transaction, so a version never exists without its listing, and records
+        the model's source run when no run is given.
         """
         validation.check_model_name(name)
         for tag in tags:
@@ -88,6 +89,9 @@ class ModelVersionStore(SqlStore):
             try:
                 with self.session() as session:
                     location, source_run = _resolve_source(session, source, run_id)
+                    if not source_run and model_id is not None:
+                        # As MLflow 3.18: a version of a logged model comes from its run.
+                        source_run = find_logged_model(session, model_id).source_run_id
                     values = {
                         "source": source,
                         "storage_location": location,

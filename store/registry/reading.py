@@ -60,8 +60,11 @@ def find_model_version(session: Session, name: str, version: int) -> Row[Any]:
     return row
 
 
-def load_registered_models(session: Session, rows: Sequence[Row[Any]]) -> list[RegisteredModel]:
-    """Entities for registered_models rows, with tags, aliases and latest version per stage."""
+def load_registered_models(
+    session: Session, rows: Sequence[Row[Any]], *, stages_by_name: bool = False
+) -> list[RegisteredModel]:
+    """Entities for registered_models rows, with tags, aliases and latest version per stage
+    (stages in the order of their first version, or by name with `stages_by_name`)."""
     names = [row.name for row in rows]
     tags = pairs_by_owner(
         session,
@@ -73,7 +76,7 @@ def load_registered_models(session: Session, rows: Sequence[Row[Any]]) -> list[R
         in_workspace(registered_model_tags),
     )
     aliases = _aliases(session, names)
-    latest = _latest_versions(session, names)
+    latest = _latest_versions(session, names, stages_by_name)
     return [
         RegisteredModel(
             name=row.name,
@@ -132,11 +135,14 @@ def model_version(
     )
 
 
-def latest_version_rows(session: Session, names: Sequence[str]) -> dict[str, list[Row[Any]]]:
+def latest_version_rows(
+    session: Session, names: Sequence[str], stages_by_name: bool = False
+) -> dict[str, list[Row[Any]]]:
     """For each name, its highest live version in each stage.
 
     Stages come in the order their lowest version has, which is the order MLflow lists them
-    in when it walks a model's versions from the first.
+    in when it walks a model's versions from the first; MLflow 3.18's searches instead list
+    them as its window over (name, stage) yields them, by stage name (`stages_by_name`).
     """
     found: defaultdict[str, list[Row[Any]]] = defaultdict(list)
     for chunk in chunks(list(names)):
@@ -162,7 +168,10 @@ def latest_version_rows(session: Session, names: Sequence[str]) -> dict[str, lis
                 & (model_versions.c.version == per_stage.c.latest),
             )
             .where(*in_workspace(model_versions))
-            .order_by(model_versions.c.name, per_stage.c.first)
+            .order_by(
+                model_versions.c.name,
+                model_versions.c.current_stage if stages_by_name else per_stage.c.first,
+            )
         )
         for row in session.execute(stmt):
             found[row.name].append(row)
@@ -182,9 +191,10 @@ def _aliases(session: Session, names: Sequence[str]) -> defaultdict[str, dict[st
 
 
 def _latest_versions(
-    session: Session, names: Sequence[str]
+    session: Session, names: Sequence[str], stages_by_name: bool
 ) -> defaultdict[str, list[ModelVersion]]:
-    rows = [row for group in latest_version_rows(session, names).values() for row in group]
+    found = latest_version_rows(session, names, stages_by_name)
+    rows = [row for group in found.values() for row in group]
     latest: defaultdict[str, list[ModelVersion]] = defaultdict(list)
     for version in load_model_versions(session, rows):
         latest[version.name].append(version)

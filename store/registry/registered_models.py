@@ -1,10 +1,12 @@
 """Registered models: create, read, rename, describe, delete, search, tags and aliases."""
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
 from store.common.base import SqlStore
@@ -135,9 +137,7 @@ class RegisteredModelStore(SqlStore):
             *registered_model_conditions(comparisons, self.dialect),
         )
         with self.read_session() as session:
-            return load_page(
-                session, stmt, order, offset, max_results, reading.load_registered_models
-            )
+            return load_page(session, stmt, order, offset, max_results, _load_found)
 
     def set_registered_model_tag(self, name: str, tag: Tag) -> None:
         validation.check_model_name(name)
@@ -214,6 +214,11 @@ class RegisteredModelStore(SqlStore):
                 f"taken by a {old.lower()}; a model and a prompt cannot have the same name."
             )
         return already_exists(f"{new} (name={name}) already exists.")
+
+
+def _load_found(session: Session, rows: Sequence[Row[Any]]) -> list[RegisteredModel]:
+    """Models a search found, their latest versions listed as MLflow 3.18's search lists them."""
+    return reading.load_registered_models(session, rows, stages_by_name=True)
 
 
 def _put_tags(connection: Connection, name: str, tags: Sequence[Tag]) -> None:

@@ -16,15 +16,15 @@ from typing import Any
 import uvicorn
 
 from compat import TrackstoreError, dialect_for, make_engine
-from migrations import backups, runner
+from migrations import backups
 from migrations.progress import Progress
-from store import models
 from store.common import guard
+from store.common.upgrading import upgrade_and_verify
 from store.server.app import Settings
 from store.server.server_flags import ServerFlags
 from store.server.static_prefix import PREFIX_VARIABLE
 from store.server.workers import Workers
-from store.tracking.bootstrap import ensure_default_experiment
+from store.tracking.bootstrap import check_single_workspace, ensure_default_experiment
 
 APP_FACTORY = "store.server.static_prefix:app_from_environment"
 
@@ -82,11 +82,10 @@ def prepare_database(
     backup_to = flags.backup_to if flags is not None else None
     try:
         if upgrade:
-            runner.upgrade(
+            upgrade_and_verify(
                 engine,
                 "head",
-                progress=progress,
-                fresh=models.create_all,
+                progress,
                 before_change=None
                 if backup_to is None
                 else functools.partial(backups.take_backup, engine, backup_to, progress),
@@ -94,6 +93,7 @@ def prepare_database(
         guard.ensure_servable(engine, progress=progress)
         dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
         with engine.begin() as connection:
+            check_single_workspace(connection)
             ensure_default_experiment(connection, settings.artifact_root)
     finally:
         engine.dispose()
