@@ -39,7 +39,18 @@ def get_trace(stores: Stores, message: Message) -> Result:
 
 
 def batch_get_traces(stores: Stores, message: Message) -> Result:
-    return {"traces": stores.traces.batch_get_traces(message.texts("trace_ids"))}
+    found = stores.traces.batch_get_traces(message.texts("trace_ids"), _scope(message))
+    return {"traces": found}
+
+
+def batch_get_trace_infos(stores: Stores, message: Message) -> Result:
+    found = stores.traces.batch_get_trace_infos(message.texts("trace_ids"), _scope(message))
+    return {"trace_infos": found}
+
+
+def _scope(message: Message) -> list[str] | None:
+    """The experiments a batch read is limited to; None when the request names none."""
+    return message.texts("experiment_ids") or None
 
 
 def search_traces(stores: Stores, message: Message) -> Result:
@@ -103,6 +114,7 @@ ENDPOINTS = [
     Endpoint("POST", "/traces", start_trace),
     Endpoint("GET", "/traces/get", get_trace),
     Endpoint("GET", "/traces/batchGet", batch_get_traces),
+    Endpoint("POST", "/traces/batchGetInfos", batch_get_trace_infos),
     Endpoint("POST", "/traces/search", search_traces),
     Endpoint("POST", "/traces/delete-traces", delete_traces),
     Endpoint("GET", "/traces/{trace_id}", get_trace_info),

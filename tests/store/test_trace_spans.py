@@ -298,3 +298,16 @@ def test_tokens_and_costs_count_every_stored_span_once(
     assert (row.input_tokens, row.output_tokens, row.total_tokens) == (7, 2, 9)
     assert (row.input_cost, row.total_cost, row.db_payload_generation) == (0.5, 0.75, 4)
     assert (span.total_cost, span.model_name) == (0.75, "m" * 500)
+
+
+def test_batch_reads_keep_the_asked_order_and_scope(
+    store: TrackingStore, traces: TraceStoreV3, trace: bytes, experiment_id: str
+) -> None:
+    tid = "tr-" + trace.hex()
+    traces.log_spans(experiment_id, _root_and_child(trace))
+    other = store.create_experiment(f"batch-{trace.hex()}")
+    asked = [tid, "tr-missing"]
+    got = traces.batch_get_traces(asked)
+    assert [(t["trace_info"]["trace_id"], len(t["spans"])) for t in got] == [(tid, 2)]
+    assert [i["trace_id"] for i in traces.batch_get_trace_infos(asked, [experiment_id])] == [tid]
+    assert traces.batch_get_trace_infos(asked, [other]) == []
