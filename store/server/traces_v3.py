@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from store.common.errors import StoreError
+from store.common.errors import INVALID_PARAMETER_VALUE
 from store.server.fields import page
 from store.server.messages import Message
-from store.server.responses import failure_response, json_response
+from store.server.responses import error_response, failure_response, json_response
 from store.server.routing import Endpoint, Result, routes
 from store.server.stores import Stores
 from store.server.traces import delete_traces
@@ -129,12 +129,15 @@ ENDPOINTS = [
 
 async def export_spans(request: Request) -> Response:
     """OTLP/HTTP export: the spans of one request are stored together or not at all."""
+    experiment_id = request.headers.get(EXPERIMENT_HEADER)
+    if not experiment_id:
+        # 422, as MLflow's server answers a request its route's required header is missing from.
+        return error_response(
+            INVALID_PARAMETER_VALUE,
+            f"The {EXPERIMENT_HEADER} header is missing; send the experiment's id in it.",
+            422,
+        )
     try:
-        experiment_id = request.headers.get(EXPERIMENT_HEADER)
-        if not experiment_id:
-            raise StoreError(
-                f"The {EXPERIMENT_HEADER} header is missing; send the experiment's id in it."
-            )
         received = read_export_request(await request.body(), request.headers.get("content-type"))
         stores: Stores = request.app.state.stores
         stores.traces.log_spans(experiment_id, received)

@@ -52,7 +52,13 @@ from store.traces.v3 import (
     trace_info_json,
 )
 from store.tracking import validation
-from store.tracking.reading import active_experiment, chunks, experiment_number
+from store.tracking.entities import ACTIVE, DELETED
+from store.tracking.reading import (
+    active_experiment,
+    chunks,
+    experiment_number,
+    find_experiment,
+)
 from store.tracking.uris import append_path
 
 ARTIFACT_LOCATION_TAG = "mlflow.artifactLocation"
@@ -266,9 +272,11 @@ class TraceStoreV3(TraceStore):
     spans and assessments read back, searched and assessed."""
 
     def log_spans(self, experiment_id: str, received: Sequence[ReceivedSpan]) -> None:
-        """Store spans of traces in an active experiment (their trace infos made as needed)."""
+        """Store spans of traces in an experiment (their trace infos made as needed). As in
+        MLflow, the experiment must exist but may be deleted: spans of a trace in flight
+        still land."""
         with self.session() as session:
-            experiment = active_experiment(session, experiment_id)
+            experiment = find_experiment(session, experiment_id, (ACTIVE, DELETED))
             locations = {
                 span.trace_id: append_path(
                     experiment.artifact_location, "traces", span.trace_id, "artifacts"

@@ -404,6 +404,19 @@ def test_otlp_json_and_bad_exports(servers: dict[str, LiveServer]) -> None:
         ):
             answer = requests.post(url, data=body, headers={**headers, **extra}, timeout=30)
             answers[name] = answer.status_code
+        bare = {"Content-Type": "application/json"}
+        export = otlp_json_export("fedcba9876543210fedcba9876543210")
+        answers["no experiment"] = requests.post(
+            url, json=export, headers=bare, timeout=30
+        ).status_code
+        unknown = {**bare, "x-mlflow-experiment-id": "987654"}
+        answers["unknown experiment"] = requests.post(
+            url, json=export, headers=unknown, timeout=30
+        ).status_code
+        client.delete_experiment(experiment)
+        late = requests.post(url, json=export, headers=headers, timeout=30)
+        answers["deleted experiment"] = late.status_code
+        answers["late trace"] = client.get_trace("tr-fedcba9876543210fedcba9876543210").info.state
         return answers
 
     assert_same(servers, scenario)
