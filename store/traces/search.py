@@ -7,13 +7,15 @@ only; MLflow 3.18's V3 search adds patterns, the end time, the client request id
 missing a sorted value come last; then newest first, then request id.
 """
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, exists, or_
+from sqlalchemy import Select, Table, and_, case, exists, false, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
+from store.common.errors import StoreError
 from store.common.tables import (
     entity_associations,
     spans,
@@ -33,6 +35,16 @@ from store.search.grammar import (
 )
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
+from store.traces.v3 import (
+    COST_COLUMNS,
+    COST_METADATA,
+    SESSION_METADATA,
+    TOKEN_COLUMNS,
+    TOKEN_USAGE_METADATA,
+    finite_number,
+    json_object,
+    token_count,
+)
 
 TRACE_NAME_TAG = "mlflow.traceName"
 SOURCE_RUN_METADATA = "mlflow.sourceRun"
@@ -99,6 +111,11 @@ TRACE_V3_GRAMMAR = Grammar(
 # Attributes that are really a metadata entry.
 _KEYED_ATTRIBUTES = {"run_id": ("request_metadata", SOURCE_RUN_METADATA)}
 _COLUMNS = {"name": "trace_name"}
+# Promoted metadata summed into columns: the columns of each JSON key, and its number type.
+_SUMMED_METADATA: dict[str, tuple[dict[str, str], Callable[[Any], Any]]] = {
+    TOKEN_USAGE_METADATA: (TOKEN_COLUMNS, token_count),
+    COST_METADATA: (COST_COLUMNS, finite_number),
+}
 _TABLES = {"tag": trace_tags, "request_metadata": trace_request_metadata}
 
 
@@ -130,12 +147,46 @@ def _condition(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
             spans.c.trace_id == trace_info.c.request_id,
             compare(spans.c[key], comparison.comparator, comparison.value, dialect),
         )
+    if entity == "request_metadata" and key == SESSION_METADATA:
+        return compare(trace_info.c.session_id, comparison.comparator, comparison.value, dialect)
+    if entity == "request_metadata" and key in _SUMMED_METADATA:
+        return _summed(key, comparison)
     table = _TABLES[entity]
     return exists().where(
         table.c.request_id == trace_info.c.request_id,
         compare(table.c.key, "=", key, dialect),
         compare(table.c.value, comparison.comparator, comparison.value, dialect),
     )
+
+
+def _summed(key: str, comparison: Comparison) -> ColumnElement[bool]:
+    """Token usage or cost, kept in columns, compared as MLflow does: equal only to the JSON
+    MLflow renders for the same columns (those present, in its key order)."""
+    names, number = _SUMMED_METADATA[key]
+    columns = {item: trace_info.c[column] for item, column in names.items()}
+    present = or_(*(column.is_not(None) for column in columns.values()))
+    if comparison.comparator not in ("=", "!="):
+        raise StoreError(
+            f"Comparator '{comparison.comparator}' is not supported for reserved metadata "
+            f"'{key}'. Only '=', '!=', 'IS NULL', and 'IS NOT NULL' are supported."
+        )
+    wanted = json_object(str(comparison.value))
+    values = {item: number(wanted[item]) for item in names if item in wanted}
+    values = {item: value for item, value in values.items() if value is not None}
+    canonical = (
+        bool(values) and set(wanted) <= set(names) and json.dumps(values) == comparison.value
+    )
+    matches: ColumnElement[bool] = (
+        and_(
+            *(
+                columns[item] == values[item] if item in values else columns[item].is_(None)
+                for item in names
+            )
+        )
+        if canonical
+        else false()
+    )
+    return matches if comparison.comparator == "=" else and_(present, not_(matches))
 
 
 def ordered_traces(

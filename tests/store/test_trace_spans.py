@@ -209,6 +209,17 @@ def test_search_v3_by_span_and_name(traces: TraceStoreV3, trace: bytes, experime
     assert found("trace.status = 'ERROR'") == ["tr-" + other.hex()]
     assert found("trace.name LIKE 'bro%'") == ["tr-" + other.hex()]
     assert found("trace.end_time_ms <= 0") == ["tr-" + other.hex()]
+    usage = json.dumps({"input_tokens": 3, "output_tokens": 1, "total_tokens": 4})
+    assert found(f"metadata.`mlflow.trace.tokenUsage` = '{usage}'") == [tid]
+    # Only the JSON MLflow renders matches: other spacing or order is a different value.
+    assert found("metadata.`mlflow.trace.tokenUsage` = '{\"input_tokens\":3}'") == []
+    assert found(f"metadata.`mlflow.trace.tokenUsage` != '{usage}'") == []
+    refused(
+        INVALID_PARAMETER_VALUE,
+        traces.search_traces_v3,
+        [experiment_id],
+        "metadata.`mlflow.trace.cost` LIKE '%'",
+    )
 
 
 def test_assessments_create_update_delete(
