@@ -11,12 +11,13 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, exists, false, not_, or_
+from sqlalchemy import Select, Table, and_, case, exists, false, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
 from store.common.errors import StoreError
 from store.common.tables import (
+    assessments,
     entity_associations,
     spans,
     trace_info,
@@ -99,6 +100,8 @@ TRACE_V3_GRAMMAR = Grammar(
         ),
         Entity("tag", frozenset({"tags"}), any_key=_MATCHES),
         Entity("request_metadata", frozenset({"metadata"}), any_key=_MATCHES),
+        Entity("feedback", frozenset(), any_key=_EQUALS, orderable=False),
+        Entity("expectation", frozenset(), any_key=_EQUALS, orderable=False),
         Entity(
             "span",
             frozenset(),
@@ -147,6 +150,8 @@ def _condition(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
             spans.c.trace_id == trace_info.c.request_id,
             compare(spans.c[key], comparison.comparator, comparison.value, dialect),
         )
+    if entity in ("feedback", "expectation"):
+        return _assessed(entity, key, comparison, dialect)
     if entity == "request_metadata" and key == SESSION_METADATA:
         return compare(trace_info.c.session_id, comparison.comparator, comparison.value, dialect)
     if entity == "request_metadata" and key in _SUMMED_METADATA:
@@ -156,6 +161,23 @@ def _condition(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
         table.c.request_id == trace_info.c.request_id,
         compare(table.c.key, "=", key, dialect),
         compare(table.c.value, comparison.comparator, comparison.value, dialect),
+    )
+
+
+def _assessed(
+    kind: str, name: str, comparison: Comparison, dialect: Dialect
+) -> ColumnElement[bool]:
+    """A valid assessment of that kind and name whose JSON value is the text given, or the
+    text as a JSON string ('yes' matches both yes and "yes"); != is its negation."""
+    text = str(comparison.value)
+    value = assessments.c.value
+    equal = or_(compare(value, "=", text, dialect), compare(value, "=", json.dumps(text), dialect))
+    return exists().where(
+        assessments.c.trace_id == trace_info.c.request_id,
+        assessments.c.assessment_type == kind,
+        compare(assessments.c.name, "=", name, dialect),
+        assessments.c.valid == true(),
+        equal if comparison.comparator == "=" else not_(equal),
     )
 
 

@@ -269,6 +269,15 @@ def test_assessments_create_update_delete(
     refused(RESOURCE_DOES_NOT_EXIST, traces.get_assessment, tid, override["assessment_id"])
     refused(RESOURCE_DOES_NOT_EXIST, traces.get_assessment, "tr-none", "a-none")
 
+    def found(filter_string: str) -> list[str]:
+        infos, _ = traces.search_traces_v3([experiment_id], filter_string)
+        return [info["trace_id"] for info in infos if info["trace_id"] == tid]
+
+    # The overriding assessment is gone, so the first (true) is valid again.
+    assert found("feedback.good = 'true'") == [tid]
+    assert found("feedback.good = 'yes'") == []
+    assert found("feedback.good != 'true'") == []
+
 
 def test_deleting_a_trace_deletes_its_spans_and_assessments(
     traces: TraceStoreV3, trace: bytes, experiment_id: str
