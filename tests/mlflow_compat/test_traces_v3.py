@@ -248,6 +248,9 @@ def test_traces_with_nested_spans(servers: dict[str, LiveServer]) -> None:
     assert_same(servers, scenario)
 
 
+USAGE = json.dumps({"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})
+
+
 def test_search_traces(servers: dict[str, LiveServer]) -> None:
     def scenario(client: MlflowClient) -> Any:
         traced_calls("searched")
@@ -268,6 +271,16 @@ def test_search_traces(servers: dict[str, LiveServer]) -> None:
             "oldest first": search(order_by=["timestamp_ms ASC"]),
             "page": search(max_results=1),
             "bad filter": error_code(lambda: search(filter_string="trace.nope = 1")),
+            "span type": search(filter_string="span.type = 'LLM'"),
+            "span name": search(filter_string="span.name LIKE 'gen%'"),
+            "session": search(filter_string="metadata.`mlflow.trace.session` = 's1'"),
+            "tokens": search(filter_string=f"metadata.`mlflow.trace.tokenUsage` = '{USAGE}'"),
+            "other tokens": search(
+                filter_string=f"metadata.`mlflow.trace.tokenUsage` != '{USAGE}'"
+            ),
+            "ended": search(filter_string="trace.end_time_ms > 0"),
+            "name pattern": search(filter_string="trace.name LIKE 'fail%'"),
+            "names": search(filter_string="trace.name IN ('failing', 'manual')"),
         }
 
     assert_same(servers, scenario)
@@ -297,6 +310,13 @@ def test_assessments(servers: dict[str, LiveServer]) -> None:
             "got": mlflow.get_assessment(trace_id, expectation.assessment_id),
             "updated": updated,
             "trace": mlflow.get_trace(trace_id).info.assessments,
+            "found by feedback": [
+                trace.info.trace_id
+                for trace in client.search_traces(
+                    locations=[experiment_id(client, "assessed")],
+                    filter_string="feedback.relevance = '0.9'",
+                )
+            ],
             "deleted": error_code(lambda: mlflow.get_assessment(trace_id, verdict.assessment_id)),
             "unknown trace": error_code(
                 lambda: mlflow.log_feedback(trace_id="tr-" + "1" * 32, name="x", value=1)
