@@ -3,8 +3,9 @@
 `name` is the trace's name (a column at the 3.18 head) and `run_id` the source run metadata
 entry. The V2 grammar (MLflow 3.1.4's client) compares tags and request metadata with = and !=
 only; MLflow 3.18's V3 search adds patterns, the end time, the client request id, and spans
-(`span.name`, `span.type`, `span.status`): a trace matches when one of its spans does. Rows
-missing a sorted value come last; then newest first, then request id.
+(`span.name`, `span.type`, `span.status`, `span.content` by pattern): a trace matches when
+one of its spans does. Rows missing a sorted value come last; then newest first, then request
+id.
 """
 
 import json
@@ -105,7 +106,13 @@ TRACE_V3_GRAMMAR = Grammar(
         Entity(
             "span",
             frozenset(),
-            fields={"name": _MATCHES_OR_LIST, "type": _MATCHES_OR_LIST, "status": _MATCHES_OR_LIST},
+            fields={
+                "name": _MATCHES_OR_LIST,
+                "type": _MATCHES_OR_LIST,
+                "status": _MATCHES_OR_LIST,
+                # The whole span document (attributes, inputs, outputs), by pattern only.
+                "content": Field(ValueKind.STRING, PATTERN),
+            },
             orderable=False,
         ),
     )

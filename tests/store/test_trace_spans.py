@@ -206,6 +206,7 @@ def test_search_v3_by_span_and_name(traces: TraceStoreV3, trace: bytes, experime
         return [info["trace_id"] for info in infos]
 
     assert found("span.type = 'LLM'") == [tid]
+    assert found('span.content LIKE \'%"name": "child"%\'') == [tid]
     assert found("trace.status = 'ERROR'") == ["tr-" + other.hex()]
     assert found("trace.name LIKE 'bro%'") == ["tr-" + other.hex()]
     assert found("trace.end_time_ms <= 0") == ["tr-" + other.hex()]
