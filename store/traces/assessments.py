@@ -22,6 +22,11 @@ from store.traces.v3 import parse_timestamp, timestamp_json
 FEEDBACK = "feedback"
 EXPECTATION = "expectation"
 ASSESSMENT_ID_PREFIX = "a-"
+# What updating an assessment with the other kind's value answers, by the value sent.
+_WRONG_KIND = {
+    FEEDBACK: "Cannot update feedback value on an Expectation assessment.",
+    EXPECTATION: "Cannot update expectation value on a Feedback assessment.",
+}
 
 
 def new_assessment_id() -> str:
@@ -78,8 +83,8 @@ def row_from_message(
         "assessment_type": kind,
         "value": json.dumps(value),
         "error": error,
-        "created_timestamp": _ms(message.get("create_time")) or now,
-        "last_updated_timestamp": _ms(message.get("last_update_time")) or now,
+        "created_timestamp": parse_timestamp(message.get("create_time")) or now,
+        "last_updated_timestamp": parse_timestamp(message.get("last_update_time")) or now,
         "source_type": source.get("source_type") or "SOURCE_TYPE_UNSPECIFIED",
         "source_id": source.get("source_id"),
         "run_id": message.get("run_id") or None,
@@ -93,10 +98,6 @@ def row_from_message(
         "aggregate_value": number,
         "is_numeric_value": is_number,
     }
-
-
-def _ms(text: str | None) -> int | None:
-    return parse_timestamp(text)
 
 
 def assessment_json(row: Row[Any]) -> dict[str, Any]:
@@ -211,16 +212,7 @@ def update_row(
     if "feedback" in paths or "expectation" in paths:
         new_kind, value, error = value_of(changes)
         if new_kind != kind:
-            wrong, right = (
-                ("expectation", "Feedback")
-                if new_kind == EXPECTATION
-                else ("feedback", "Expectation")
-            )
-            raise StoreError(
-                f"Cannot update {wrong} value on an {right} assessment.".replace(
-                    "an Feedback", "a Feedback"
-                )
-            )
+            raise StoreError(_WRONG_KIND[new_kind])
         number, is_number = aggregate(value)
         values.update(
             value=json.dumps(value), error=error, aggregate_value=number, is_numeric_value=is_number

@@ -137,12 +137,7 @@ def parse_timestamp(text: str | None) -> int | None:
     """protobuf's JSON Timestamp as milliseconds since the epoch."""
     if not text:
         return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return (
-        int(moment.timestamp() * 1000 + 0.5)
-        if moment.microsecond
-        else int(moment.timestamp()) * 1000
-    )
+    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def parse_duration(text: str | None) -> int | None:
