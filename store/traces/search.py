@@ -89,8 +89,9 @@ TRACE_V3_GRAMMAR = Grammar(
                 "end_time_ms": NUMBER,
                 "status": _MATCHES_OR_LIST,
                 "client_request_id": _MATCHES_OR_LIST,
-                "name": _MATCHES_OR_LIST,
-                "run_id": _MATCHES_OR_LIST,
+                # MLflow compares these as the tag and metadata entry they once were: no IN.
+                "name": _MATCHES,
+                "run_id": _MATCHES,
                 "experiment_id": Field(ValueKind.NUMBER, frozenset(), searchable=False),
             },
             key_aliases={
