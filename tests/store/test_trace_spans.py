@@ -11,6 +11,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from sqlalchemy import func, select
 
+from store.cli.gc import GarbageCollector
 from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
 from store.common.tables import assessments, spans, trace_info
 from store.traces.otlp import read_export_request
@@ -332,3 +333,22 @@ def test_batch_reads_keep_the_asked_order_and_scope(
     assert [(t["trace_info"]["trace_id"], len(t["spans"])) for t in got] == [(tid, 2)]
     assert [i["trace_id"] for i in traces.batch_get_trace_infos(asked, [experiment_id])] == [tid]
     assert traces.batch_get_trace_infos(asked, [other]) == []
+
+
+def test_gc_of_a_deleted_experiment_takes_its_spans_and_assessments(
+    store: TrackingStore, traces: TraceStoreV3, trace: bytes
+) -> None:
+    """spans' key to experiments does not cascade: gc must delete the spans itself."""
+    tid = "tr-" + trace.hex()
+    doomed = store.create_experiment(f"gc-{trace.hex()}")
+    traces.log_spans(doomed, _root_and_child(trace))
+    traces.create_assessment({"trace_id": tid, "assessment_name": "x", "feedback": {"value": 1}})
+    store.delete_experiment(doomed)
+    collector = GarbageCollector(store.engine)
+    collector.collect(collector.plan(experiment_ids=[doomed]), lambda line: None)
+    with traces.read_session() as session:
+        left = [
+            session.execute(select(func.count()).where(table.c.trace_id == tid)).scalar()
+            for table in (spans, assessments)
+        ]
+    assert left == [0, 0]
