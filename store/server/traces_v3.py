@@ -15,7 +15,7 @@ from store.server.responses import error_response, failure_response, json_respon
 from store.server.routing import Endpoint, Result, routes
 from store.server.stores import Stores
 from store.server.traces import delete_traces
-from store.traces.otlp import read_export_request
+from store.traces.otlp import decompressed, read_export_request
 
 V3_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
 OTLP_TRACES_PATH = "/v1/traces"
@@ -138,7 +138,8 @@ async def export_spans(request: Request) -> Response:
             422,
         )
     try:
-        received = read_export_request(await request.body(), request.headers.get("content-type"))
+        body = decompressed(await request.body(), request.headers.get("content-encoding"))
+        received = read_export_request(body, request.headers.get("content-type"))
         stores: Stores = request.app.state.stores
         stores.traces.log_spans(experiment_id, received)
     except Exception as exc:

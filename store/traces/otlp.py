@@ -7,7 +7,9 @@ value JSON-encoded once (a value the sender had already encoded is not encoded a
 """
 
 import base64
+import gzip
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +84,25 @@ def read_export_request(body: bytes, content_type: str | None) -> list[ReceivedS
         for scope_spans in resource_spans.scope_spans
         for span in scope_spans.spans
     ]
+
+
+def decompressed(body: bytes, encoding: str | None) -> bytes:
+    """The body as sent before its Content-Encoding: gzip, or deflate (zlib-wrapped or raw,
+    as exporters send both); any other encoding is refused."""
+    if not encoding:
+        return body
+    name = encoding.strip().lower()
+    if name not in ("gzip", "deflate"):
+        raise StoreError(f"Unsupported Content-Encoding: {encoding}; send gzip, deflate or none.")
+    try:
+        if name == "gzip":
+            return gzip.decompress(body)
+        try:
+            return zlib.decompress(body)
+        except zlib.error:
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error):
+        raise StoreError(f"Failed to decompress {name} payload") from None
 
 
 def _ids_in_base64(body: bytes) -> bytes:

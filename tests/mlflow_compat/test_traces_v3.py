@@ -7,6 +7,7 @@ the client; the answers must be equal once generated ids and clock times are pla
 """
 
 import difflib
+import gzip
 import json
 import re
 import subprocess
@@ -426,6 +427,12 @@ def test_otlp_json_and_bad_exports(servers: dict[str, LiveServer]) -> None:
         ):
             answer = requests.post(url, data=body, headers={**headers, **extra}, timeout=30)
             answers[name] = answer.status_code
+        zipped = gzip.compress(json.dumps(otlp_json_export("a" * 32)).encode())
+        gzipped = {**headers, "Content-Encoding": "gzip"}
+        answers["gzip"] = requests.post(url, data=zipped, headers=gzipped, timeout=30).status_code
+        answers["gzip trace"] = len(client.get_trace("tr-" + "a" * 32).data.spans)
+        brotli = {**headers, "Content-Encoding": "br"}
+        answers["br"] = requests.post(url, data=zipped, headers=brotli, timeout=30).status_code
         bare = {"Content-Type": "application/json"}
         export = otlp_json_export("fedcba9876543210fedcba9876543210")
         answers["no experiment"] = requests.post(

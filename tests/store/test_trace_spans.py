@@ -1,8 +1,11 @@
 """Spans, V3 trace infos and assessments on every backend, as the MLflow 3.18 client sends them."""
 
 import base64
+import gzip
 import json
 import uuid
+import zlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +17,7 @@ from sqlalchemy import func, select
 from store.cli.gc import GarbageCollector
 from store.common.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, StoreError
 from store.common.tables import assessments, spans, trace_info
-from store.traces.otlp import read_export_request
+from store.traces.otlp import decompressed, read_export_request
 from store.traces.trace_infos import TraceStoreV3
 from store.tracking.store import TrackingStore
 from tests.store.expect import refused
@@ -139,6 +142,27 @@ def test_json_spans_take_hex_ids() -> None:
 def test_bad_exports_are_refused(body: bytes, content_type: str, sentence: str) -> None:
     with pytest.raises(StoreError, match=sentence):
         read_export_request(body, content_type)
+
+
+def _raw_deflate(raw: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(raw) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("Deflate", _raw_deflate)],
+)
+def test_compressed_exports_are_unpacked(encoding: str, pack: Callable[[bytes], bytes]) -> None:
+    body = _request(_span(ROOT, None, "root", 1, 2))
+    assert decompressed(pack(body), encoding) == body
+
+
+def test_unknown_or_broken_encodings_are_refused() -> None:
+    with pytest.raises(StoreError, match="Unsupported Content-Encoding: br"):
+        decompressed(b"x", "br")
+    with pytest.raises(StoreError, match="Failed to decompress gzip payload"):
+        decompressed(b"not gzip", "gzip")
 
 
 def test_spans_create_the_trace_then_the_info_finalizes_it(
