@@ -52,7 +52,7 @@ def trackstore_create(uri: str) -> float:
     engine = make_engine(uri)
     try:
         started = time.perf_counter()
-        runner.upgrade(engine, "head", fresh=models.create_all)
+        runner.upgrade(engine, fresh=models.SERVED)
         return time.perf_counter() - started
     finally:
         engine.dispose()

@@ -99,7 +99,7 @@ def add_data_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
 
 
 def mlflow_upgrade(uri: str) -> None:
-    from tests.mlflow_compat.reference import mlflow_upgrade as upgrade
+    from tests.mlflow_reference import mlflow_upgrade as upgrade
 
     upgrade(uri, "heads")
 

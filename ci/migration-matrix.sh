@@ -2,7 +2,8 @@
 # The migration test matrix for one database, as CI runs it and as anyone can run it locally:
 #   bash ci/migration-matrix.sh sqlite|postgresql|mysql|mssql
 # It runs the backend's test suite (the chain, the lock, plans, backups, checks, the runbook and
-# the store) and then the MLflow 3.1.4 comparisons on that backend, both through tox.
+# the store), then the comparisons with MLflow 3.18.0's database (mlflow-compat) and with MLflow
+# 3.1.4's client and server (mlflow-314) on that backend, all through tox.
 # The server comes from TRACKSTORE_TEST_<BACKEND>_URL; for postgresql and mysql left unset,
 # ci/local-databases.sh starts the local servers and provides it. A backend with no server is
 # an error here, never a silent skip.
@@ -33,3 +34,4 @@ if [ ! -x .tox-runner/bin/tox ]; then
 fi
 .tox-runner/bin/tox -e "$backend"
 .tox-runner/bin/tox -e mlflow-compat -- --backend "$backend"
+.tox-runner/bin/tox -e mlflow-314 -- --backend "$backend"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test run: local databases ready, then lint, types, every backend and the MLflow
-# 3.1.4 compatibility suite through tox. Extra arguments go to tox (e.g. -e sqlite). At the end,
-# ci/summary.py prints per environment what passed, failed and was skipped (with the reasons),
-# whatever tox's outcome; the script exits with tox's status.
+# The whole test run: local databases ready, then lint, types, every backend and the two MLflow
+# suites (mlflow-compat: the database against MLflow 3.18.0's; mlflow-314: MLflow 3.1.4's client
+# and server beside trackstore's) through tox, tox.ini's env_list in parallel. Extra arguments go
+# to tox (e.g. -e sqlite). At the end, ci/summary.py prints per environment what passed, failed
+# and was skipped (with the reasons), whatever tox's outcome; the script exits with tox's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

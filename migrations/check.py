@@ -21,7 +21,7 @@ class CheckResult:
     differences: list[str]
 
 
-def check(engine: Engine, fresh: runner.FreshCreate | None = None) -> CheckResult:
+def check(engine: Engine, fresh: runner.ServedSchema | None = None) -> CheckResult:
     """Compare `engine`'s schema with a scratch one brought to the same revision."""
     with engine.connect() as connection:
         revision = runner.current_revision(connection)

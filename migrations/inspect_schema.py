@@ -1,8 +1,9 @@
 """A comparable picture of a live schema, and the differences between two of them.
 
-The snapshot is plain data (table by table: columns, keys, indexes, checks), so two databases of
-one dialect have the same schema exactly when their snapshots are equal. `differences` says in
-words what `db check` found missing, extra or different.
+The snapshot is plain data (table by table: columns, keys, indexes, checks, triggers; then the
+views and stored functions, each an entry with its "kind"), so two databases of one dialect
+have the same schema exactly when their snapshots are equal. `differences` says in words what
+`db check` found missing, extra or different.
 """
 
 import re
@@ -12,6 +13,8 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
+from compat import dialect_for
+
 Snapshot = dict[str, dict[str, Any]]
 Item = tuple[Any, ...]
 Describe = Callable[[Item], str]
@@ -20,12 +23,54 @@ _CASTS = re.compile(
     r"(?:\[\])?"
 )
 _PARENTHESES = re.compile(r"[()]")
+# A string literal, kept as written while the source around it is normalized.
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+# Space around these is not significant in SQL source.
+_PUNCTUATION_SPACE = re.compile(r"\s*([(),;])\s*")
+# What a database keeps before a view's query (MySQL: with its definer, which differs by login).
+_VIEW_HEADER = re.compile(r"^.*?\bVIEW\s+\S+\s+AS\s+", re.IGNORECASE | re.DOTALL)
 
 
 def snapshot(bind: Engine | Connection) -> Snapshot:
-    """The schema of `bind`'s database, table by table."""
-    inspector = inspect(bind)
+    """The schema of `bind`'s database: its tables by name, then its views by name and its
+    stored functions by signature (`name(arguments)`)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return snapshot(connection)
+    tables = _tables(bind)
+    for name in sorted(inspect(bind).get_view_names()):
+        definition = _VIEW_HEADER.sub("", inspect(bind).get_view_definition(name) or "")
+        tables[name] = {"kind": "view", "definition": source_text(definition)}
+    for name, arguments, returns, source in dialect_for(bind.dialect.name).functions(bind):
+        tables[f"{name}({arguments})"] = {
+            "kind": "function",
+            "returns": returns,
+            "source": source_text(source),
+        }
+    return tables
+
+
+def source_text(sql: str) -> str:
+    """`sql` (a trigger's action, a function's body, a view's query) as compared: whitespace
+    and letter case count only inside string literals, and a final semicolon not at all."""
+    parts, last = [], 0
+    for literal in _LITERAL.finditer(sql):
+        parts += [_plain_source(sql[last : literal.start()]), literal.group()]
+        last = literal.end()
+    parts.append(_plain_source(sql[last:]))
+    return "".join(parts).strip().rstrip(";").strip()
+
+
+def _plain_source(sql: str) -> str:
+    return _PUNCTUATION_SPACE.sub(r"\1", re.sub(r"\s+", " ", sql.lower()))
+
+
+def _tables(connection: Connection) -> Snapshot:
+    inspector = inspect(connection)
     dialect = inspector.dialect
+    triggers: dict[str, list[Item]] = {}
+    for name, table, when, rest in dialect_for(dialect.name).triggers(connection):
+        triggers.setdefault(table, []).append((name, when, source_text(rest)))
     tables: Snapshot = {}
     for table in sorted(inspector.get_table_names()):
         pk = inspector.get_pk_constraint(table)
@@ -57,6 +102,7 @@ def snapshot(bind: Engine | Connection) -> Snapshot:
                 (c.get("name") or "", _squash(c["sqltext"]))
                 for c in inspector.get_check_constraints(table)
             ),
+            "triggers": sorted(triggers.get(table, [])),
         }
     return tables
 
@@ -68,10 +114,13 @@ def differences(expected: Snapshot, actual: Snapshot) -> list[str]:
     spells one CHECK differently after a dump and restore, and that is no drift.
     """
     expected, actual = _canonical(expected), _canonical(actual)
-    found = [f"table {t} is missing" for t in sorted(expected.keys() - actual.keys())]
-    found += [f"table {t} is not expected" for t in sorted(actual.keys() - expected.keys())]
+    found = [f"{_object(n, expected[n])} is missing" for n in sorted(expected.keys() - actual)]
+    found += [f"{_object(n, actual[n])} is not expected" for n in sorted(actual.keys() - expected)]
     for table in sorted(expected.keys() & actual.keys()):
         want, have = expected[table], actual[table]
+        if _kind(want) != "table" or _kind(have) != "table":
+            found += _routine_differences(table, want, have)
+            continue
         found += _column_differences(table, want["columns"], have["columns"])
         if want["primary_key"] != have["primary_key"]:
             found.append(
@@ -81,6 +130,30 @@ def differences(expected: Snapshot, actual: Snapshot) -> list[str]:
         for kind, (label, describe) in _KEYED_PARTS.items():
             found += _keyed_differences(f"table {table}: {label}", describe, want[kind], have[kind])
     return found
+
+
+def _kind(entry: dict[str, Any]) -> str:
+    return str(entry.get("kind", "table"))
+
+
+def _object(name: str, entry: dict[str, Any]) -> str:
+    return f"{_kind(entry)} {name}"
+
+
+def _routine_differences(name: str, want: dict[str, Any], have: dict[str, Any]) -> list[str]:
+    """A view or function that differs (or a table where one was expected), part by part."""
+    if _kind(want) != _kind(have):
+        return [f"{_object(name, have)} is not expected, expected {_object(name, want)}"]
+    return [
+        f"{_object(name, have)}: its {part} is {have.get(part)!r}, expected {want[part]!r}"
+        for part in sorted(want)
+        if want[part] != have.get(part)
+    ]
+
+
+def tables_of(tables: Snapshot) -> Snapshot:
+    """The tables of a snapshot, without its views and functions."""
+    return {name: entry for name, entry in tables.items() if _kind(entry) == "table"}
 
 
 def _column_differences(table: str, want: list[Item], have: list[Item]) -> list[str]:
@@ -143,11 +216,17 @@ def _describe_check(check: Item) -> str:
     return f"{check[0] or '(unnamed)'} CHECK ({check[1]})"
 
 
+def _describe_trigger(trigger: Item) -> str:
+    name, when, rest = trigger
+    return f"{name} ({when}) {rest}"
+
+
 _KEYED_PARTS: dict[str, tuple[str, Describe]] = {
     "foreign_keys": ("foreign key", _describe_foreign_key),
     "unique_constraints": ("unique constraint", _describe_unique),
     "indexes": ("index", _describe_index),
     "check_constraints": ("check constraint", _describe_check),
+    "triggers": ("trigger", _describe_trigger),
 }
 
 
@@ -169,6 +248,8 @@ def _canonical(tables: Snapshot) -> Snapshot:
                 (check_name, _expression(text)) for check_name, text in table["check_constraints"]
             ),
         }
+        if _kind(table) == "table"
+        else table
         for name, table in tables.items()
     }
 

@@ -123,18 +123,24 @@ class Plan:
         return sum(step.seconds for step in self.steps)
 
 
-def make_plan(engine: Engine, revision: str = "head", fresh: bool = True) -> Plan:
+def make_plan(
+    engine: Engine, revision: str | None = None, fresh: runner.ServedSchema | None = None
+) -> Plan:
     """The plan for upgrading `engine`'s database to `revision`, reading but changing nothing.
 
-    `fresh`: an empty database is created from the models at head (as `db upgrade` does).
+    As `runner.upgrade` would: no `revision` means the one `fresh` serves (head without it)
+    and nothing to do for a database beyond it; an empty database is created from the models
+    of `fresh` when it serves the target.
     """
-    target = runner.revision_id(revision)
+    target = runner.revision_id(revision or (fresh.revision if fresh is not None else "head"))
     dialect = dialect_for(engine.dialect.name)
     with engine.connect() as connection:
         current = runner.current_revision(connection)
         runner.require_known(mask_url(engine.url), current)
-        if fresh and target == runner.head_revision() and runner.is_empty(connection):
+        if fresh is not None and target == fresh.revision and runner.is_empty(connection):
             return Plan(None, target, True, [])
+        if revision is None and runner.is_beyond(current, target):
+            return Plan(current, target, False, [])
         pending = _pending(current, target)
         rewrites = {script.revision: rewrite_on(dialect, script.revision) for script in pending}
         counts = row_counts(connection, {t for r in rewrites.values() for t in r.tables})
@@ -188,8 +194,8 @@ def render(plan: Plan, engine: Engine) -> list[str]:
     lines = [f"database: {mask_url(engine.url)}"]
     if plan.creates_fresh:
         lines.append(
-            f"the database is empty: it would be created at {plan.target} (head) from the "
-            "models in one transaction; nothing to rewrite"
+            f"the database is empty: it would be created at {plan.target} from the models in "
+            "one transaction; nothing to rewrite"
         )
         return lines
     lines.append(f"current revision: {plan.current or 'none (base tables only)'}")

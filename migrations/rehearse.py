@@ -1,10 +1,11 @@
 """`db rehearse`: a production backup upgraded on a scratch database, as a CI job would test it.
 
 The backup is restored into the scratch database (which must be empty: a rehearsal never
-replaces anything), the plan is printed, every revision is applied and timed, the result is
-verified against the head models, and the downgrade back to the backup's revision is tried
-under the same rules as `db downgrade` (lossy steps refused with nothing changed). The report is
-JUnit XML, the format CI systems read, with one test case per revision.
+replaces anything), the plan is printed, every revision up to the one the store serves is
+applied and timed, the result is verified against the store's models, and the downgrade back to
+the backup's revision is tried under the same rules as `db downgrade` (lossy steps refused with
+nothing changed). The report is JUnit XML, the format CI systems read, with one test case per
+revision.
 """
 
 import re
@@ -13,7 +14,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from compat import TrackstoreError, mask_url
@@ -46,7 +46,9 @@ class Rehearsal:
         return sum(case.failure is not None for case in self.cases)
 
 
-def rehearse(backup: Path, scratch: Engine, head: MetaData, progress: Progress) -> Rehearsal:
+def rehearse(
+    backup: Path, scratch: Engine, served: runner.ServedSchema, progress: Progress
+) -> Rehearsal:
     """Restore `backup` into the empty `scratch`, upgrade, verify, try the way back down."""
     with scratch.connect() as connection:
         if not runner.is_empty(connection):
@@ -55,23 +57,23 @@ def rehearse(backup: Path, scratch: Engine, head: MetaData, progress: Progress) 
                 "(a rehearsal never replaces what a database holds)."
             )
     backups.restore_backup(backup, scratch, force=False, progress=progress)
-    steps = plan.make_plan(scratch, "head", fresh=False)
+    steps = plan.make_plan(scratch, served.revision)
     for line in plan.render(steps, scratch):
         progress(line)
     cases = {
         step.revision: Case(step.revision, "upgrade", notes=[step.doc]) for step in steps.steps
     }
     rehearsal = Rehearsal(steps.current, list(cases.values()))
-    if not _upgrade(scratch, cases, progress):
+    if not _upgrade(scratch, served.revision, cases, progress):
         return rehearsal
-    rehearsal.cases.append(_verify(scratch, head, progress))
+    rehearsal.cases.append(_verify(scratch, served, progress))
     if steps.current is not None and cases:
         _note_downgrade_rules(scratch, cases)
-        rehearsal.cases.append(_downgrade(scratch, steps.current, progress))
+        rehearsal.cases.append(_downgrade(scratch, steps.current, served.revision, progress))
     return rehearsal
 
 
-def _upgrade(scratch: Engine, cases: dict[str, Case], progress: Progress) -> bool:
+def _upgrade(scratch: Engine, target: str, cases: dict[str, Case], progress: Progress) -> bool:
     """Apply every pending revision, timing each; on a failure, mark it and skip the rest."""
 
     def timed(line: str) -> None:
@@ -83,7 +85,7 @@ def _upgrade(scratch: Engine, cases: dict[str, Case], progress: Progress) -> boo
 
     done: set[str] = set()
     try:
-        runner.upgrade(scratch, "head", progress=timed)
+        runner.upgrade(scratch, target, progress=timed)
     except Exception as exc:  # the report records whatever stopped the upgrade
         pending = [case for revision, case in cases.items() if revision not in done]
         if pending:
@@ -95,11 +97,11 @@ def _upgrade(scratch: Engine, cases: dict[str, Case], progress: Progress) -> boo
     return True
 
 
-def _verify(scratch: Engine, head: MetaData, progress: Progress) -> Case:
-    case = Case("schema matches head", "verify")
+def _verify(scratch: Engine, served: runner.ServedSchema, progress: Progress) -> Case:
+    case = Case("schema matches the served revision", "verify")
     started = time.perf_counter()
     try:
-        verify.verify(scratch, head, progress)
+        verify.verify(scratch, served, progress)
     except TrackstoreError as exc:
         case.failure = str(exc)
         progress(f"verification failed: {exc}")
@@ -128,7 +130,7 @@ def _note_downgrade_rules(scratch: Engine, cases: dict[str, Case]) -> None:
         connection.rollback()
 
 
-def _downgrade(scratch: Engine, start: str, progress: Progress) -> Case:
+def _downgrade(scratch: Engine, start: str, reached: str, progress: Progress) -> Case:
     """Go back down to the backup's revision: done, or refused having changed nothing."""
     case = Case(f"downgrade to {start}", "downgrade")
     started = time.perf_counter()
@@ -138,7 +140,7 @@ def _downgrade(scratch: Engine, start: str, progress: Progress) -> Case:
     except TrackstoreError as exc:
         with scratch.connect() as connection:
             still = runner.current_revision(connection)
-        if still != runner.head_revision():
+        if still != reached:
             case.failure = f"refused part-way, leaving revision {still}: {exc}"
         else:
             case.notes.append(f"refused with nothing changed: {exc}")

@@ -8,6 +8,7 @@ import functools
 import io
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -16,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
@@ -26,10 +27,22 @@ from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
-# The MLflow release whose head revision is this chain's head.
-HEAD_RELEASE = "MLflow 3.1.4"
+# The MLflow releases whose head revision a chain of this project has ended at.
+RELEASE_HEADS = {"bda7b8c39065": "MLflow 3.1.4", "f4a9b2c7d1e6": "MLflow 3.18.0"}
 
-FreshCreate = Callable[[Connection], None]
+
+@dataclass(frozen=True)
+class ServedSchema:
+    """The schema a store serves, handed to migrations by the store (which they never import).
+
+    `revision` is the one its models describe, where the chain may go further; `create` makes
+    them on an empty database in the caller's transaction (the fresh road), and `metadata` is
+    what an upgrade is verified against.
+    """
+
+    revision: str
+    metadata: MetaData
+    create: Callable[[Connection], None]
 
 
 def alembic_config(**attributes: object) -> Config:
@@ -52,6 +65,11 @@ def head_revision() -> str:
     return head
 
 
+def head_release() -> str:
+    """The MLflow release whose head is this chain's head, as prose ("" when none is)."""
+    return RELEASE_HEADS.get(head_revision(), "")
+
+
 def history() -> list[Script]:
     """Every revision, oldest first."""
     return list(reversed(list(script_directory().walk_revisions())))
@@ -70,9 +88,9 @@ def unknown_revision(where: str, revision: str) -> TrackstoreError:
     """The refusal for a database at a revision this chain does not hold."""
     return TrackstoreError(
         f"{where} is at revision {revision}, which this trackstore does not know: it was likely "
-        f"written by a newer MLflow (this trackstore knows revisions up to {head_revision()}, "
-        f"{HEAD_RELEASE}); keep using that MLflow with it, or restore a backup taken at a "
-        "revision this trackstore knows."
+        f"written by a newer MLflow (this trackstore knows revisions up to {head_revision()}"
+        f"{', ' + head_release() if head_release() else ''}); keep using that MLflow with it, "
+        "or restore a backup taken at a revision this trackstore knows."
     )
 
 
@@ -90,6 +108,11 @@ def _position(revision: str | None) -> int:
     return order.index(_revision_id(str(revision)))
 
 
+def is_beyond(revision: str | None, target: str) -> bool:
+    """Whether the chain reaches `revision` only after `target` ("head" or an id)."""
+    return _position(revision) > _position(target)
+
+
 def current_revision(connection: Connection) -> str | None:
     """The revision recorded in the database, or None when nothing is recorded."""
     return MigrationContext.configure(connection).get_current_revision()
@@ -101,20 +124,22 @@ def is_empty(connection: Connection) -> bool:
 
 def upgrade(
     engine: Engine,
-    revision: str = "head",
+    revision: str | None = None,
     progress: Progress | None = None,
-    fresh: FreshCreate | None = None,
+    fresh: ServedSchema | None = None,
     lock_wait: float | None = None,
     before_change: Callable[[], None] | None = None,
 ) -> None:
     """Bring the database to `revision`, under the migration lock (see `migrations.lock`).
 
-    An empty database gets the base tables first and then walks the chain; when the target is
-    head and `fresh` is given, it is instead created by `fresh` and stamped, in one transaction.
-    The database is read under the lock, so a process that waited finds the winner's work and
-    does nothing. `before_change` (a backup) runs there too, only when existing data changes.
+    No `revision` means the one `fresh` serves (head without it), and then a database already
+    beyond it is left as it is. An empty database gets the base tables first and then walks the
+    chain; when the target is the revision `fresh` serves, it is instead created by `fresh` and
+    stamped, in one transaction. The database is read under the lock, so a process that waited
+    finds the winner's work and does nothing. `before_change` (a backup) runs there too, only
+    when existing data changes.
     """
-    target = _resolve(revision)
+    target = _resolve(revision or (fresh.revision if fresh is not None else "head"))
     with migration_lock(engine, lock_wait, progress) as connection:
         connection = dialect_for(engine.dialect.name).for_migrations(connection)
         empty, current = is_empty(connection), current_revision(connection)
@@ -123,11 +148,18 @@ def upgrade(
         if current is None and not empty:
             _refuse_foreign_tables(connection, where)
         connection.commit()
-        if empty and fresh is not None and target in ("head", head_revision()):
+        if empty and fresh is not None and _revision_id(target) == fresh.revision:
             _create_fresh(connection, fresh, progress)
             return
         if current is not None and current == _revision_id(target):
             _say(progress, f"the database is already at {current}; nothing to do")
+            return
+        if revision is None and is_beyond(current, target):
+            _say(
+                progress,
+                f"the database is at {current}, beyond {target}, the revision this trackstore "
+                "serves; nothing to do",
+            )
             return
         if _position(target) < _position(current):
             raise TrackstoreError(
@@ -228,13 +260,13 @@ def offline_sql(dialect: str, start: str | None, end: str = "head") -> str:
     return buffer.getvalue()
 
 
-def _create_fresh(connection: Connection, fresh: FreshCreate, progress: Progress | None) -> None:
+def _create_fresh(connection: Connection, fresh: ServedSchema, progress: Progress | None) -> None:
     with connection.begin():
-        fresh(connection)
-        MigrationContext.configure(connection).stamp(script_directory(), "head")
+        fresh.create(connection)
+        MigrationContext.configure(connection).stamp(script_directory(), fresh.revision)
     _keep_settings(connection.engine)
     if progress is not None:
-        progress(f"created the schema at {head_revision()}")
+        progress(f"created the schema at {fresh.revision}")
 
 
 def _keep_settings(engine: Engine) -> None:

@@ -1,4 +1,5 @@
-"""The last step of `db upgrade`: the live schema against the head models, in a second or less.
+"""The last step of `db upgrade`: the live schema against the models the store serves, in a
+second or less.
 
 `db check` builds the expected schema on a scratch database and compares everything; this check
 needs no second database (nor the right to create one) and runs after every upgrade. It reads
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Dialect, Engine
 from compat import TrackstoreError, dialect_for, mask_url
 from compat.schema_types import NULLABLE_WHERE
 from migrations import runner
-from migrations.inspect_schema import Snapshot, snapshot
+from migrations.inspect_schema import Snapshot, snapshot, tables_of
 from migrations.progress import Progress
 
 _LENGTH = re.compile(r"CHAR\((\d+)\)", re.IGNORECASE)
@@ -26,20 +27,23 @@ _LENGTH = re.compile(r"CHAR\((\d+)\)", re.IGNORECASE)
 SHOWN = 10
 
 
-def verify(engine: Engine, head: MetaData, progress: Progress | None = None) -> None:
+def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | None = None) -> None:
     """Fail, naming the drift, unless the schema matches the revision the database records.
 
-    Only head has models to compare with; at an older revision the progress says so.
+    Only the served revision has models to compare with; at another the progress says so.
     """
     started = time.perf_counter()
     with engine.connect() as connection:
         revision = runner.current_revision(connection)
         live = snapshot(connection)
-    if revision != runner.head_revision():
+    if revision != served.revision:
         if progress is not None:
-            progress(f"not verified: {revision} is not head; `trackstore db check` compares it")
+            progress(
+                f"not verified: {revision} is not the revision this trackstore serves "
+                f"({served.revision}); `trackstore db check` compares it"
+            )
         return
-    drift = list(differences(head, live, engine.dialect))
+    drift = list(differences(served.metadata, live, engine.dialect))
     if drift:
         shown = "; ".join(drift[:SHOWN]) + ("; ..." if len(drift) > SHOWN else "")
         raise TrackstoreError(
@@ -55,7 +59,7 @@ def verify(engine: Engine, head: MetaData, progress: Progress | None = None) -> 
 def differences(head: MetaData, live: Snapshot, dialect: Dialect) -> Iterator[str]:
     """One sentence per way `live` departs from the models `head`."""
     wanted = set(head.tables)
-    present = set(live) - {runner.VERSION_TABLE}
+    present = set(tables_of(live)) - {runner.VERSION_TABLE}
     yield from (f"table {name} is missing" for name in sorted(wanted - present))
     yield from (f"table {name} is not expected" for name in sorted(present - wanted))
     for name in sorted(wanted & present):

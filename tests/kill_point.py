@@ -32,6 +32,8 @@ VERSION_TABLE = "alembic_version"
 KILLING = "kill_point: killing at "
 # `-m tests.kill_point` needs the checkout on the path: the suite runs in a temporary folder.
 CHECKOUT = str(Path(__file__).resolve().parent.parent)
+# The kill tests cover every revision, beyond the one the store serves too.
+WHOLE_CHAIN = ("--revision", "head")
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,10 @@ def _die() -> None:
 def upgrade_killed_at(
     uri: str, start: str, point: KillPoint, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run `trackstore db upgrade URI` from `start`, killed at `point`; its finished process."""
+    """Run `trackstore db upgrade URI --revision head` from `start`, killed at `point`; its
+    finished process."""
     command = [sys.executable, "-m", "tests.kill_point", start, point.revision]
-    command += [str(point.number), str(point.delay), "--", "db", "upgrade", uri]
+    command += [str(point.number), str(point.delay), "--", "db", "upgrade", uri, *WHOLE_CHAIN]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([CHECKOUT, os.environ.get("PYTHONPATH", "")]),
@@ -144,9 +147,10 @@ def upgrade_killed_at(
 
 
 def start_upgrade(uri: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    """`trackstore db upgrade URI` started in the background, its output piped line by line."""
+    """`trackstore db upgrade URI --revision head` started in the background, its output piped
+    line by line."""
     return subprocess.Popen(
-        [sys.executable, "-m", "store.cli", "db", "upgrade", uri],
+        [sys.executable, "-m", "store.cli", "db", "upgrade", uri, *WHOLE_CHAIN],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -15,7 +15,7 @@ ROOT = "s3://bucket/artifacts"
 
 @pytest.fixture
 def engine(fresh_engine: Engine) -> Engine:
-    runner.upgrade(fresh_engine, "head", fresh=models.create_all)
+    runner.upgrade(fresh_engine, fresh=models.SERVED)
     return fresh_engine
 
 

@@ -114,7 +114,9 @@ def test_every_pytest_environment_writes_a_junit_report_git_ignores() -> None:
     running_pytest = [
         section for section in tox.sections() if "pytest" in tox[section].get("commands", "")
     ]
-    assert {"testenv", "testenv:mlflow-compat", "testenv:sqlite"} <= set(running_pytest)
+    assert {"testenv", "testenv:mlflow-compat", "testenv:mlflow-314", "testenv:sqlite"} <= set(
+        running_pytest
+    )
     for section in running_pytest:
         assert "{[testenv]junit}" in tox[section]["commands"], section
     ignored = subprocess.run(

@@ -1,8 +1,10 @@
 """The CI definitions in ci/: the GitHub workflow passes actionlint (with shellcheck on its
 scripts), and the script it calls runs the same way locally."""
 
+import configparser
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -72,3 +74,54 @@ def _matrix(backend: str, **env: str) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=60,
     )
+
+
+FAKE_TOX = """\
+#!/usr/bin/env bash
+# Stands in for tox: records each call's arguments, one line per call.
+printf '%s\n' "$*" >> tox-calls
+"""
+
+
+def test_matrix_script_runs_the_backend_and_both_mlflow_suites(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "ci").mkdir(parents=True)
+    shutil.copy(MATRIX_SCRIPT, checkout / "ci" / MATRIX_SCRIPT.name)
+    fake = checkout / ".tox-runner" / "bin" / "tox"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(FAKE_TOX)
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(checkout / "ci" / MATRIX_SCRIPT.name), "sqlite"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (checkout / "tox-calls").read_text().splitlines() == [
+        "-e sqlite",
+        "-e mlflow-compat -- --backend sqlite",
+        "-e mlflow-314 -- --backend sqlite",
+    ]
+
+
+def test_every_test_folder_runs_in_one_environment_of_the_default_list() -> None:
+    """`tox -p` (ci/test.sh) runs env_list: the py environment takes every folder but those it
+    leaves to an MLflow environment, and each of those runs in exactly one listed environment."""
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(ROOT / "tox.ini")
+    listed = [name.strip() for name in tox["tox"]["env_list"].split(",")]
+    left_out = re.findall(r"--ignore=(\S+)", tox["testenv"]["mlflow_suites"])
+    runners = {
+        folder: [
+            name
+            for name in listed
+            if re.search(rf"pytest {folder}\b", tox.get(f"testenv:{name}", "commands", fallback=""))
+        ]
+        for folder in left_out
+    }
+    assert runners == {"tests/mlflow_compat": ["mlflow-compat"], "tests/mlflow_314": ["mlflow-314"]}
+    folders = {path.parent.relative_to(ROOT).as_posix() for path in ROOT.glob("tests/*/test_*.py")}
+    assert {folder for folder in folders if "mlflow" in folder} == set(left_out)
+    assert "pip install --no-deps mlflow==3.18.0" in tox["testenv:mlflow-compat"]["commands_pre"]

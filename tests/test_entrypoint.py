@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from compat import make_engine
 from migrations import runner
+from store import models
 from tests.live_server import (
     HOST,
     OLD_REVISION,
@@ -68,10 +69,10 @@ def serve(env: Mapping[str, str], log: Path, started: list[LiveServer]) -> LiveS
     return server
 
 
-def test_never_serves_a_database_at_head(
+def test_never_serves_a_database_at_the_served_revision(
     fresh_backend: str, tmp_path: Path, serving: list[LiveServer]
 ) -> None:
-    runner.upgrade(make_engine(fresh_backend), "head")
+    runner.upgrade(make_engine(fresh_backend), models.REVISION)
     port = free_port()
     server = serve(entrypoint_env(fresh_backend, port), tmp_path / "log", serving)
     assert server.process.poll() is None
@@ -95,7 +96,7 @@ def test_auto_upgrades_then_serves(
     uri = at_old_revision(fresh_backend)
     port = free_port()
     serve(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="auto"), tmp_path / "log", serving)
-    assert recorded_revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == models.REVISION
 
 
 def test_server_replaces_the_entrypoint_and_stops_on_sigterm(
@@ -116,7 +117,7 @@ def test_only_upgrades_and_exits(fresh_backend: str, tmp_path: Path) -> None:
     port = free_port()
     result = run_entrypoint(entrypoint_env(uri, port, TRACKSTORE_UPGRADE="only"))
     assert result.returncode == 0, result.stderr
-    assert recorded_revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == models.REVISION
     assert not port_is_bound(port)
 
 
@@ -216,4 +217,4 @@ def test_script_without_a_command_runs_the_entrypoint(fresh_backend: str) -> Non
     uri = at_old_revision(fresh_backend)
     result = run_script(env=entrypoint_env(uri, free_port(), TRACKSTORE_UPGRADE="only"))
     assert result.returncode == 0, result.stderr
-    assert recorded_revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == models.REVISION

@@ -1,4 +1,5 @@
-"""The schema guard: serve at head with one query; otherwise refuse, touching nothing."""
+"""The schema guard: serve the models' revision with one query; otherwise refuse, touching
+nothing."""
 
 import re
 from typing import Any
@@ -20,8 +21,8 @@ CONNECTION_SETUP = re.compile(r"\s*(PRAGMA|BEGIN|COMMIT|ROLLBACK)\b", re.IGNOREC
 UNKNOWN_REVISION = "ffffffffffff"
 
 
-def create_at_head(engine: Engine) -> None:
-    runner.upgrade(engine, "head", fresh=models.create_all)
+def create_served(engine: Engine) -> None:
+    runner.upgrade(engine, fresh=models.SERVED)
 
 
 def record_revision(engine: Engine, revision: str) -> None:
@@ -50,8 +51,8 @@ def refusal(engine: Engine, **options: Any) -> str:
     return str(refused.value)
 
 
-def test_head_is_served_with_one_query(fresh_engine: Engine) -> None:
-    create_at_head(fresh_engine)
+def test_the_served_revision_is_served_with_one_query(fresh_engine: Engine) -> None:
+    create_served(fresh_engine)
     fresh_engine.dispose()
     with fresh_engine.connect():
         pass  # the driver's first-connect queries are not the guard's
@@ -68,9 +69,9 @@ def test_head_is_served_with_one_query(fresh_engine: Engine) -> None:
 
 
 def test_older_revision_is_refused_with_distance_and_remedy(fresh_engine: Engine) -> None:
-    create_at_head(fresh_engine)
+    create_served(fresh_engine)
     order = [script.revision for script in runner.history()]
-    older = order[-3]
+    older = order[order.index(models.REVISION) - 2]
     runner.stamp(fresh_engine, older)
     message = refusal(fresh_engine)
     where = mask_url(fresh_engine.url)
@@ -79,7 +80,7 @@ def test_older_revision_is_refused_with_distance_and_remedy(fresh_engine: Engine
 
 
 def test_unknown_revision_is_refused_as_newer_not_out_of_date(fresh_engine: Engine) -> None:
-    create_at_head(fresh_engine)
+    create_served(fresh_engine)
     record_revision(fresh_engine, UNKNOWN_REVISION)
     message = refusal(fresh_engine)
     assert UNKNOWN_REVISION in message
@@ -95,10 +96,12 @@ def test_tables_without_revision_are_refused_with_stamp_advice(fresh_engine: Eng
     assert f"`trackstore db stamp {mask_url(fresh_engine.url)} REV`" in message
 
 
-def test_empty_database_is_created_at_head_when_allowed(fresh_engine: Engine) -> None:
+def test_empty_database_is_created_at_the_served_revision_when_allowed(
+    fresh_engine: Engine,
+) -> None:
     guard.ensure_servable(fresh_engine, create_if_empty=True)
     with fresh_engine.connect() as connection:
-        assert runner.current_revision(connection) == runner.head_revision()
+        assert runner.current_revision(connection) == models.REVISION
     guard.ensure_servable(fresh_engine)
 
 
@@ -112,7 +115,7 @@ def test_empty_database_is_refused_when_creation_is_not_allowed(fresh_engine: En
 def test_empty_sqlite_is_created_by_default(fresh_engine: Engine) -> None:
     guard.ensure_servable(fresh_engine)
     with fresh_engine.connect() as connection:
-        assert runner.current_revision(connection) == runner.head_revision()
+        assert runner.current_revision(connection) == models.REVISION
 
 
 @pytest.mark.backends("postgresql", "mysql", "mssql")
@@ -124,8 +127,9 @@ def test_empty_server_database_is_refused_by_default(fresh_engine: Engine) -> No
 def test_server_command_refuses_an_old_database_without_traceback(
     fresh_backend: str, fresh_engine: Engine
 ) -> None:
-    create_at_head(fresh_engine)
-    runner.stamp(fresh_engine, runner.history()[-2].revision)
+    create_served(fresh_engine)
+    order = [script.revision for script in runner.history()]
+    runner.stamp(fresh_engine, order[order.index(models.REVISION) - 1])
     port = free_port()
     result = run_trackstore("server", "--backend-store-uri", fresh_backend, "--port", str(port))
     assert result.returncode != 0

@@ -2,8 +2,8 @@
 
 For every revision that runs several statements on a backend (a SQLite table rewrite is
 several), the upgrade of a database with rows is killed before one of those statements; a
-plain `trackstore db upgrade` must then reach head, leave the schema `db check` expects and
-hold exactly the rows of a twin that was upgraded without a kill. CI kills at one chosen
+plain `trackstore db upgrade --revision head` must then reach head, leave the schema `db check`
+expects and hold exactly the rows of a twin that was upgraded without a kill. CI kills at one chosen
 point; TRACKSTORE_KILL_SWEEP=1 (`tox -e kill-sweep`) kills at every statement of every such
 revision (and on MySQL also while each statement runs).
 """
@@ -28,7 +28,7 @@ from migrations import runner
 from migrations.check import check
 from store import models
 from tests.cli import run_trackstore
-from tests.kill_point import KILLING, KillPoint, counting, upgrade_killed_at
+from tests.kill_point import KILLING, WHOLE_CHAIN, KillPoint, counting, upgrade_killed_at
 from tests.sample_store import table_rows
 
 SWEEP = os.environ.get("TRACKSTORE_KILL_SWEEP") == "1"
@@ -121,14 +121,14 @@ def kill_and_rerun(uri: str, point: KillPoint, twin: Twin) -> str | None:
         killed.returncode != -signal.SIGKILL and not finished_first
     ):
         return f"the upgrade was not killed there (exit {killed.returncode}): {killed.stderr}"
-    rerun = run_trackstore("db", "upgrade", uri)
+    rerun = run_trackstore("db", "upgrade", uri, *WHOLE_CHAIN)
     if rerun.returncode != 0:
         return f"the rerun failed: {rerun.stderr.strip()}"
     engine = make_engine(uri)
     try:
         with engine.connect() as connection:
             recorded = runner.current_revision(connection)
-        drift = check(engine, fresh=models.create_all).differences
+        drift = check(engine, fresh=models.SERVED).differences
     finally:
         engine.dispose()
     if recorded != runner.head_revision():

@@ -3,7 +3,7 @@
 Python's json.dumps, and so requests' `json=`, writes a float that is not finite as a bare
 literal, which strict JSON (and orjson) refuses; MLflow's server reads it. trackstore reads it
 too, and stores it exactly as protobuf's quoted "NaN", "Infinity" and "-Infinity": NaN as NaN,
-the infinities as the largest doubles (SQL has no infinity). tests/mlflow_compat/
+the infinities as the largest doubles (SQL has no infinity). tests/mlflow_314/
 test_nan_literals.py compares with MLflow 3.1.4, which answers 200 too but stores less.
 """
 

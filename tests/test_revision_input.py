@@ -55,7 +55,7 @@ def test_a_newer_mlflow_revision_is_named(at_head: Path, command: tuple[str, ...
     message = one_sentence(run_trackstore(*args))
     assert f"is at revision {NEWER_REVISION}, which this trackstore does not know" in message
     assert "newer MLflow" in message
-    assert f"up to {runner.head_revision()}, MLflow 3.1.4" in message
+    assert f"up to {runner.head_revision()}" in message
     assert digest(at_head) == before
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from migrations import runner
+from store import models
 from store.server.app import MLFLOW_API_VERSION, Settings, all_endpoints, create_app
 from store.server.launch import prepare_database
 from store.server.messages import Message
@@ -144,7 +144,7 @@ def test_upgrade_flag_upgrades_then_serves(fresh_backend: str, tmp_path: Path) -
     command = trackstore_command(fresh_backend, port, 1, ["--upgrade"])
     server = start(command, port, tmp_path / "server.log")
     try:
-        assert recorded_revision(fresh_backend) == runner.head_revision()
+        assert recorded_revision(fresh_backend) == models.REVISION
         with urllib.request.urlopen(
             f"{server.url}{API}/experiments/get-by-name?experiment_name=Default"
         ) as answer:

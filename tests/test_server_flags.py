@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from compat import TrackstoreError
-from migrations import runner
+from store import models
 from store.server.server_flags import DEFAULT_BACKEND_STORE_URI, flags_from
 from tests.cli import run_trackstore
 from tests.live_server import (
@@ -113,7 +113,7 @@ def test_server_upgrade_takes_the_backup_first(tmp_path: Path) -> None:
     command = trackstore_command(uri, port, 1, ["--upgrade", "--backup-to", str(backup)])
     server = start(command, port, tmp_path / "server.log")
     server.stop()
-    assert recorded_revision(uri) == runner.head_revision()
+    assert recorded_revision(uri) == models.REVISION
     assert recorded_revision(f"sqlite:///{backup}") == "0584bdc529eb"
 
 

@@ -20,17 +20,17 @@ def test_stamp_records_the_revision_and_changes_no_table(
 ) -> None:
     unrecorded_head_schema(fresh_engine)
     before = snapshot(fresh_engine)
-    result = run_trackstore("db", "stamp", fresh_backend, "head")
+    result = run_trackstore("db", "stamp", fresh_backend, models.REVISION)
     assert result.returncode == 0, result.stderr
     current = run_trackstore("db", "current", fresh_backend)
-    assert current.stdout.strip() == runner.head_revision()
+    assert current.stdout.strip() == models.REVISION
     assert {t: s for t, s in snapshot(fresh_engine).items() if t != "alembic_version"} == before
 
 
 def test_stamp_replaces_a_revision_already_recorded(
     fresh_backend: str, fresh_engine: Engine
 ) -> None:
-    runner.upgrade(fresh_engine, "head", fresh=models.create_all)
+    runner.upgrade(fresh_engine, fresh=models.SERVED)
     with fresh_engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
     older = runner.history()[-2].revision

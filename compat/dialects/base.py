@@ -5,6 +5,7 @@ dialect names. Each subclass overrides only what differs from these defaults.
 """
 
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +21,16 @@ from sqlalchemy.types import TypeEngine
 from compat.errors import TrackstoreError
 
 _REGISTRY: dict[str, type["Dialect"]] = {}
+# A trigger as the database describes it: its name, its table, when it fires ("BEFORE UPDATE"),
+# and the rest of its definition (per row or statement, condition, action) as the database keeps it.
+Trigger = tuple[str, str, str, str]
+# A stored function: its name, its arguments, what it returns (and in which language), its source.
+Function = tuple[str, str, str, str]
+_CREATE_TRIGGER = re.compile(
+    r"\s*CREATE\s+(?:CONSTRAINT\s+|TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"\S+\s+(?P<when>.+?)\s+ON\s+\S+\s+(?P<rest>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
 LOCK_POLL_SECONDS = 0.5
 # How much of the lock holder's running statement a waiter is shown.
 STATEMENT_SHOWN = 80
@@ -278,6 +289,15 @@ class Dialect:
         """Who holds the migration lock, as far as the database can tell (None: it cannot)."""
         return None
 
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """The triggers on the tables of the connection's database (its current schema)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its triggers")
+
+    def functions(self, connection: Connection) -> list[Function]:
+        """The stored functions of the connection's current schema that triggers run. Only
+        PostgreSQL's triggers call a function; elsewhere a trigger holds its own action."""
+        return []
+
 
 def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
     """Whether `error` is a driver error whose message holds one of `texts` (lower case)."""
@@ -285,6 +305,15 @@ def _driver_error_says(error: BaseException, texts: tuple[str, ...]) -> bool:
         return False
     message = str(error.orig).lower()
     return any(text in message for text in texts)
+
+
+def split_create_trigger(sql: str) -> tuple[str, str]:
+    """When a trigger fires ("BEFORE UPDATE", upper case, one space apart) and the rest of its
+    definition, read from its CREATE TRIGGER statement; one not understood stays whole."""
+    found = _CREATE_TRIGGER.match(sql)
+    if found is None:
+        return "", sql
+    return " ".join(found["when"].upper().split()), found["rest"]
 
 
 def changed(columns: Sequence[str], old: str = "OLD", new: str = "NEW") -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, changed, string_literal
+from compat.dialects.base import Dialect, Trigger, changed, string_literal
 from compat.errors import TrackstoreError
 
 # Tried in this order when the URL names no driver; the first one installed is used.
@@ -122,6 +122,27 @@ class MSSQL(Dialect):
             return None
         session, address, host, program = row
         return f"SQL Server session {session} from {address or host} ({program or 'no program'})"
+
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """SQL Server lists a trigger's events one row each; they are joined in name order.
+        The rest is the trigger's whole definition as written (its events are in it too)."""
+        rows = connection.exec_driver_sql(
+            "SELECT t.name, OBJECT_NAME(t.parent_id), t.is_instead_of_trigger, e.type_desc, "
+            "OBJECT_DEFINITION(t.object_id) FROM sys.triggers t "
+            "JOIN sys.trigger_events e ON e.object_id = t.object_id WHERE t.parent_class = 1"
+        )
+        events: dict[tuple[str, str, bool, str], list[str]] = {}
+        for name, table, instead, event, definition in rows:
+            events.setdefault((name, table, bool(instead), definition), []).append(event)
+        return [
+            (
+                name,
+                table,
+                f"{'INSTEAD OF' if instead else 'AFTER'} {' OR '.join(sorted(kinds))}",
+                sql,
+            )
+            for (name, table, instead, sql), kinds in events.items()
+        ]
 
     def forbid_changes_sql(
         self, trigger: str, table: str, columns: Sequence[str], message: str

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, changed, running, string_literal
+from compat.dialects.base import Dialect, Trigger, changed, running, string_literal
 from compat.errors import TrackstoreError
 
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
@@ -183,6 +183,16 @@ class MySQL(Dialect):
         host, user, seconds, statement = row.tuple()
         doing = running(statement, seconds, active=statement is not None)
         return f"MySQL connection {holder} from {host} (user {user}){doing}"
+
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """MySQL triggers fire on one event each, always per row; the body is kept as written."""
+        rows = connection.exec_driver_sql(
+            "SELECT trigger_name, event_object_table, "
+            "CONCAT(action_timing, ' ', event_manipulation), "
+            "CONCAT('FOR EACH ', action_orientation, ' ', action_statement) "
+            "FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
+        )
+        return [tuple(row) for row in rows]
 
 
 def migration_lock_name(connection: Connection) -> str:

@@ -7,7 +7,16 @@ from sqlalchemy import literal_column, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from compat.dialects.base import Dialect, changed, lock_owner_label, running, string_literal
+from compat.dialects.base import (
+    Dialect,
+    Function,
+    Trigger,
+    changed,
+    lock_owner_label,
+    running,
+    split_create_trigger,
+    string_literal,
+)
 
 # The advisory lock key of trackstore migrations ("trks"); below 2**31, so pg_locks shows it
 # as classid 0, objid MIGRATION_LOCK_KEY.
@@ -133,3 +142,26 @@ class PostgreSQL(Dialect):
         return (
             f"PostgreSQL backend pid {pid} {where} ({application or 'no application name'}){doing}"
         )
+
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """From the server's own rendering of each trigger (internal ones, which enforce
+        foreign keys, left out), so that two spellings of one trigger compare equal."""
+        rows = connection.exec_driver_sql(
+            "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+        )
+        return [(name, table, *split_create_trigger(sql)) for name, table, sql in rows]
+
+    def functions(self, connection: Connection) -> list[Function]:
+        """The schema's own functions; those an extension installed belong to the extension."""
+        rows = connection.exec_driver_sql(
+            "SELECT p.proname, pg_get_function_identity_arguments(p.oid), "
+            "'RETURNS ' || pg_get_function_result(p.oid) || ' LANGUAGE ' || l.lanname, "
+            "p.prosrc FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "JOIN pg_language l ON l.oid = p.prolang "
+            "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+            "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+        )
+        return [tuple(row) for row in rows]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from compat.dialects.base import Dialect, changed, string_literal
+from compat.dialects.base import Dialect, Trigger, changed, split_create_trigger, string_literal
 from compat.dialects.sqlite_files import check_database_file
 from compat.errors import TrackstoreError
 from compat.transactions import DatabaseBusy, is_writing
@@ -183,6 +183,20 @@ class SQLite(Dialect):
     def migration_lock_holder(self, connection: Connection) -> str | None:
         path = migration_lock_file(connection.engine.url)
         return f"another process on this host (lock file {path})"
+
+    def triggers(self, connection: Connection) -> list[Trigger]:
+        """SQLite keeps each trigger's CREATE statement as written; one that names no timing
+        fires BEFORE, and is described so."""
+        rows = connection.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+        found = []
+        for name, table, sql in rows:
+            when, rest = split_create_trigger(sql)
+            if when and not when.startswith(("BEFORE ", "AFTER ", "INSTEAD OF ")):
+                when = f"BEFORE {when}"
+            found.append((name, table, when, rest))
+        return found
 
 
 def journal_mode(env: Mapping[str, str]) -> str:

@@ -195,7 +195,15 @@ def _workspace() -> sa.Column[str]:
 
 
 def _copy_into_workspaces() -> None:
-    """One copy per table; keys the database left unnamed are named by the copy to drop them."""
+    """One copy per table; keys the database left unnamed are named by the copy to drop them.
+    Copying secrets drops its trigger, which is put back."""
+    _copy_named()
+    step.forbid_changes_once(SECRETS_TRIGGER, "secrets", SECRETS_IMMUTABLE, SECRETS_REFUSAL)
+    for keyed in REGISTRY:
+        _copy_keyed(keyed)
+
+
+def _copy_named() -> None:
     for named in NAMED:
         before = _before(named.table)
         with step.altering(named.table, before, unnamed_uniques=named.old_index is None) as batch:
@@ -205,30 +213,33 @@ def _copy_into_workspaces() -> None:
                 batch.drop_index(named.old_index)
             batch.add_column(_workspace())
             batch.create_unique_constraint(named.unique, [WORKSPACE, *named.columns])
-    step.forbid_changes_once(SECRETS_TRIGGER, "secrets", SECRETS_IMMUTABLE, SECRETS_REFUSAL)
-    for keyed in REGISTRY:
-        before = _before(keyed.table)
-        with step.altering(
-            keyed.table, before, unnamed_foreign_keys=True, unnamed_uniques=True
-        ) as batch:
-            if not isinstance(keyed, Child):
-                batch.drop_constraint(f"uq_{keyed.table}_name", type_="unique")
-            else:
-                old_name = keyed.old_foreign_key or f"fk_{keyed.table}_name_{keyed.parent}"
-                batch.drop_constraint(old_name, type_="foreignkey")
-            batch.add_column(_workspace())
-            batch.drop_constraint(keyed.primary_key, type_="primary")
-            batch.create_primary_key(keyed.primary_key, [WORKSPACE, *keyed.columns])
-            if isinstance(keyed, Child):
-                columns = [WORKSPACE, *keyed.parent_columns]
-                batch.create_foreign_key(
-                    keyed.foreign_key,
-                    keyed.parent,
-                    columns,
-                    columns,
-                    onupdate="CASCADE",
-                    ondelete=keyed.ondelete,
-                )
+
+
+def _copy_keyed(keyed: Keyed) -> None:
+    """registered_models loses its unique name (its primary key says as much); a child, its
+    key to the parent, which comes back with the workspace."""
+    before = _before(keyed.table)
+    with step.altering(
+        keyed.table, before, unnamed_foreign_keys=True, unnamed_uniques=True
+    ) as batch:
+        if not isinstance(keyed, Child):
+            batch.drop_constraint(f"uq_{keyed.table}_name", type_="unique")
+        else:
+            old_name = keyed.old_foreign_key or f"fk_{keyed.table}_name_{keyed.parent}"
+            batch.drop_constraint(old_name, type_="foreignkey")
+        batch.add_column(_workspace())
+        batch.drop_constraint(keyed.primary_key, type_="primary")
+        batch.create_primary_key(keyed.primary_key, [WORKSPACE, *keyed.columns])
+        if isinstance(keyed, Child):
+            columns = [WORKSPACE, *keyed.parent_columns]
+            batch.create_foreign_key(
+                keyed.foreign_key,
+                keyed.parent,
+                columns,
+                columns,
+                onupdate="CASCADE",
+                ondelete=keyed.ondelete,
+            )
 
 
 def _alter_into_workspaces() -> None:
@@ -294,6 +305,10 @@ def _alter_out_of_workspaces() -> None:
             onupdate="CASCADE",
             ondelete=keyed.ondelete,
         )
+    _alter_named_out()
+
+
+def _alter_named_out() -> None:
     for named in NAMED:
         step.drop_unique_if_present(named.unique, named.table)
         step.drop_column_if_present(named.table, WORKSPACE)

@@ -77,7 +77,11 @@ def lock_timeout_option(func: F) -> F:
 
 @db.command()
 @click.argument("uri", envvar="MLFLOW_TRACKING_URI", required=False)
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option(
+    "--revision",
+    help=f"Target revision [default: {models.REVISION}, the one trackstore serves; `head` walks "
+    "the whole chain].",
+)
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it; needs no database.")
 @click.option(
     "--dialect",
@@ -102,7 +106,7 @@ def lock_timeout_option(func: F) -> F:
 @user_errors
 def upgrade(
     uri: str | None,
-    revision: str,
+    revision: str | None,
     sql: bool,
     dialect: str | None,
     start: str | None,
@@ -114,7 +118,10 @@ def upgrade(
     if sql:
         if dry_run or backup_to is not None:
             raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
-        echo(runner.offline_sql(offline_dialect(uri, dialect), start, revision), newline=False)
+        script = runner.offline_sql(
+            offline_dialect(uri, dialect), start, revision or models.REVISION
+        )
+        echo(script, newline=False)
         return
     if dialect is not None or start is not None:
         raise TrackstoreError("--dialect and --from only apply to --sql; add --sql or drop them.")
@@ -124,7 +131,7 @@ def upgrade(
         )
     engine = make_engine(uri, create=not dry_run)
     if dry_run:
-        for line in plan.render(plan.make_plan(engine, revision), engine):
+        for line in plan.render(plan.make_plan(engine, revision, fresh=models.SERVED), engine):
             echo(line)
         return
     upgrade_and_verify(
@@ -187,10 +194,10 @@ def current(uri: str) -> None:
 @db.command()
 def history() -> None:
     """List every revision, oldest first."""
-    head = runner.head_revision()
+    ends = (("head", runner.head_revision()), ("served", models.REVISION))
     for script in runner.history():
-        marker = " (head)" if script.revision == head else ""
-        echo(f"{script.revision}  {script.doc}{marker}")
+        marks = ", ".join(name for name, revision in ends if revision == script.revision)
+        echo(f"{script.revision}  {script.doc}{f' ({marks})' if marks else ''}")
 
 
 @db.command()
@@ -220,7 +227,7 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 @user_errors
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
-    result = schema_check.check(make_engine(uri, create=False), fresh=models.create_all)
+    result = schema_check.check(make_engine(uri, create=False), fresh=models.SERVED)
     for difference in result.differences:
         echo(difference)
     if result.differences:
@@ -243,7 +250,7 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     """Restore BACKUP into the scratch database, upgrade it with timings, verify, try the way
     back down, and report one JUnit test case per revision."""
     readable_file(backup_path)
-    result = rehearse_backup(backup_path, make_engine(scratch), models.metadata, echo)
+    result = rehearse_backup(backup_path, make_engine(scratch), models.SERVED, echo)
     if junit is not None:
         write_junit(result, junit, f"trackstore rehearse {backup_path.name}")
         click.echo(f"wrote the JUnit report to {junit}")

@@ -105,12 +105,13 @@ def _give_up_after(uri: str, seconds: float, done: threading.Event) -> None:
 
 
 def upgrade(engine: Engine, backup_to: str | None) -> None:
-    """Upgrade to head under the migration lock; back up first when asked and data changes."""
+    """Upgrade to the revision the store serves, under the migration lock; back up first when
+    asked and data changes."""
     take_backup = None
     if backup_to:
         target = backup_path(Path(backup_to))
         take_backup = functools.partial(backups.take_backup, engine, target, say)
-    upgrade_and_verify(engine, "head", say, before_change=take_backup)
+    upgrade_and_verify(engine, None, say, before_change=take_backup)
 
 
 def backup_path(target: Path) -> Path:

@@ -1,4 +1,7 @@
-"""The schema guard: a store serves a database only at the head revision.
+"""The schema guard: a store serves a database only at the revision its models describe.
+
+The chain in migrations/ may reach further (`db upgrade --revision head`); a database there is
+named as ahead of this trackstore, not as unknown.
 
 On the happy path it costs one query (reading alembic_version). Every refusal is one sentence
 naming what was found and what to do, raised as TrackstoreError, with the database untouched.
@@ -19,14 +22,15 @@ READ_REVISION = text(f"SELECT version_num FROM {runner.VERSION_TABLE}")
 def ensure_servable(
     engine: Engine, create_if_empty: bool | None = None, progress: Progress | None = None
 ) -> None:
-    """Return when `engine`'s database is at head; otherwise refuse, or create an empty one.
+    """Return when `engine`'s database is at the served revision; otherwise refuse, or create
+    an empty one.
 
     `create_if_empty` None leaves it to the database (see `create_schema_when_empty`: yes for
     SQLite, no for servers, whose empty database is more often a wrong URI than a new store).
     """
     with engine.connect() as connection:
         revisions = _recorded_revisions(connection)
-        if revisions == [runner.head_revision()]:
+        if revisions == [models.SERVED.revision]:
             return
         empty = not revisions and runner.is_empty(connection)
     where = mask_url(engine.url)
@@ -61,25 +65,37 @@ def _create_or_refuse(
             f"{where} is empty; if it is the right database, create the schema with "
             f"`trackstore db upgrade {where}`."
         )
-    runner.upgrade(engine, "head", progress=progress, fresh=models.create_all)
+    runner.upgrade(engine, progress=progress, fresh=models.SERVED)
 
 
 def _wrong_revision(where: str, revisions: list[str]) -> str:
-    head = runner.head_revision()
+    served = models.SERVED.revision
     order = [script.revision for script in runner.history()]
     if len(revisions) == 1 and revisions[0] in order:
         found = revisions[0]
-        behind = order.index(head) - order.index(found)
+        if runner.is_beyond(found, served):
+            return _ahead(where, found)
+        behind = order.index(served) - order.index(found)
         plural = "revision" if behind == 1 else "revisions"
         return (
-            f"{where} is at revision {found}, {behind} {plural} behind this trackstore's head "
-            f"{head}; back it up, then run `trackstore db upgrade {where}`."
+            f"{where} is at revision {found}, {behind} {plural} behind the revision this "
+            f"trackstore serves, {served}; back it up, then run `trackstore db upgrade {where}`."
         )
     if len(revisions) == 1:
         return str(runner.unknown_revision(where, revisions[0]))
     found = ", ".join(revisions)
     return (
         f"{where} records revision {found}, which this trackstore does not know: a newer "
-        f"MLflow or trackstore wrote it (this one's head is {head}); serve it with that version "
+        f"MLflow or trackstore wrote it (this one serves {served}); serve it with that version "
         "or a newer trackstore, or restore a backup taken at a revision this one knows."
+    )
+
+
+def _ahead(where: str, found: str) -> str:
+    """The refusal for a database the chain knows but the store does not serve yet."""
+    served, head, release = models.SERVED.revision, runner.head_revision(), runner.head_release()
+    return (
+        f"{where} is at revision {found}, ahead: this trackstore's store serves {served}; the "
+        f"chain reaches {head}{f' ({release})' if release else ''}; serve it with the MLflow "
+        f"release that upgraded it, or restore a backup taken at {served}."
     )

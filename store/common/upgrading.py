@@ -16,19 +16,20 @@ from store import models
 
 def upgrade_and_verify(
     engine: Engine,
-    revision: str,
+    revision: str | None,
     progress: Progress,
     lock_wait: float | None = None,
     before_change: Callable[[], None] | None = None,
 ) -> None:
-    """Bring the database to `revision` (the store's models make an empty one in one go),
-    then fail, naming the drift, unless the live schema is what the revision says."""
+    """Bring the database to `revision` (None: the one the store serves; the store's models
+    make an empty one in one go), then fail, naming the drift, unless the live schema is what
+    the revision says."""
     runner.upgrade(
         engine,
         revision,
         progress=progress,
-        fresh=models.create_all,
+        fresh=models.SERVED,
         lock_wait=lock_wait,
         before_change=before_change,
     )
-    verify.verify(engine, models.metadata, progress=progress)
+    verify.verify(engine, models.SERVED, progress=progress)

@@ -1,15 +1,18 @@
-"""The head schema (f4a9b2c7d1e6, MLflow 3.18.0) as SQLAlchemy models, one module per area.
+"""The schema the store serves (`REVISION`: f4a9b2c7d1e6, MLflow 3.18.0's head) as SQLAlchemy
+models, one module per area.
 
 The tables, columns, keys, indexes, checks and triggers, and their names, are those MLflow
-3.18.0's revision chain leaves on each database; where a database differs, compat decides (see
-compat.schema_types). The store reads and writes the tracking, registry, logged-model and trace
-tables; the others (the gateway, jobs, scorers, evaluation datasets, webhooks, review queues,
-the MCP and skill registries, trace analytics, workspaces) are here so that a database
-trackstore creates is the one MLflow would. alembic_version is not a model: stamping writes it.
+3.18.0's revision chain leaves on each database at REVISION; where a database differs, compat
+decides (see compat.schema_types). The store reads and writes the tracking, registry,
+logged-model and trace tables; the others (the gateway, jobs, scorers, evaluation datasets,
+webhooks, review queues, the MCP and skill registries, trace analytics, workspaces) are here so
+that a database trackstore creates is the one MLflow would. alembic_version is not a model:
+stamping writes it.
 """
 
 from sqlalchemy.engine import Connection
 
+from migrations.runner import ServedSchema
 from store.models import (
     entity_associations,
     evaluation_datasets,
@@ -54,6 +57,9 @@ from store.models.tracking import (
 )
 
 metadata = Base.metadata
+# The revision these models describe: the one `trackstore db upgrade` goes to by default, and
+# the only one the guard serves.
+REVISION = "f4a9b2c7d1e6"
 
 # Modules whose tables the store does not serve; imported so that their tables are created.
 UNSERVED_AREAS = (
@@ -80,8 +86,14 @@ def create_all(connection: Connection) -> None:
     metadata.create_all(connection, checkfirst=False)
 
 
+# What migrations need to create, upgrade to and verify the schema this store serves.
+SERVED = ServedSchema(REVISION, metadata, create_all)
+
+
 __all__ = [
     "DEFAULT_WORKSPACE",
+    "REVISION",
+    "SERVED",
     "UNSERVED_AREAS",
     "Assessment",
     "Base",

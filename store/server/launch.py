@@ -74,7 +74,8 @@ def prepare_database(
     the Default experiment if none exists.
 
     The guard raises TrackstoreError when the schema will not do; an empty SQLite database is
-    created at head, as MLflow's server does. A server of artifacts only has no database.
+    created at the revision the store serves, as MLflow's server does. A server of artifacts
+    only has no database.
     """
     if settings.artifacts.only:
         return
@@ -84,7 +85,7 @@ def prepare_database(
         if upgrade:
             upgrade_and_verify(
                 engine,
-                "head",
+                None,
                 progress,
                 before_change=None
                 if backup_to is None

@@ -119,7 +119,7 @@ def test_unparsable_uri_masks_password() -> None:
 
 def test_sqlite_file_database_gets_foreign_keys_and_wal(tmp_path: Any) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    runner.upgrade(engine, "head", fresh=models.create_all)  # a database trackstore created
+    runner.upgrade(engine, fresh=models.SERVED)  # a database trackstore created
     try:
         with engine.begin() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -1,87 +1,53 @@
-"""A fresh trackstore database is the database MLflow 3.1.4 creates, on every backend.
+"""A fresh trackstore database is the database MLflow 3.18.0 has at the same revision.
 
-MLflow builds a new database when its store first opens an empty one (base tables, the whole
-chain, then the Default experiment); trackstore creates it from the head models with
-`trackstore db upgrade`, and its store adds the Default experiment on opening. Schemas and the
-Default row must agree. Run with `/opt/mlflow-ref/bin/pytest`.
+MLflow builds a new database when its store first opens an empty one: its base tables, then its
+chain. trackstore creates an empty database from the models of the revision its store serves
+(`trackstore db upgrade`, the fresh road); MLflow walks its own chain to that revision beside it.
+The schemas, triggers and functions included, must agree on every backend. (MLflow's Default
+experiment row is compared in tests/mlflow_314, where the store's MLflow is.)
 """
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine
 
 from compat import make_engine
-from store.tracking.bootstrap import ensure_default_experiment
+from migrations import runner
+from store import models
 from tests.cli import run_trackstore
+from tests.mlflow_reference import mlflow_upgrade
 from tests.schema import Snapshot, snapshot
+from tests.twins import twin_database
 
 pytestmark = pytest.mark.mlflow_compat
 pytest.importorskip("mlflow")
 
-# Relative, so both sides must make it absolute against the working directory alike.
-ARTIFACT_ROOT = "artifact-root"
-DEFAULT_ROW = text(
-    "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, "
-    "last_update_time FROM experiments"
-)
-Created = tuple[Snapshot, list[tuple[Any, ...]]]
-
-
-@pytest.fixture(scope="module")
-def artifact_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("artifacts")
-
-
-@pytest.fixture(scope="module")
-def mlflow_created(backend: str, artifact_folder: Path) -> Created:
-    """The schema and experiments MLflow 3.1.4 leaves in `backend` when its store opens it."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(artifact_folder)
-        store = SqlAlchemyStore(backend, ARTIFACT_ROOT)
-    try:
-        return picture(store.engine)
-    finally:
-        store._dispose_engine()
-        SqlAlchemyStore._db_uri_sql_alchemy_engine_map.pop(backend, None)
-
 
 @pytest.fixture
-def trackstore_created(
-    fresh_backend: str, artifact_folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Created]:
-    """The same for `trackstore db upgrade` and then a trackstore store opening the database."""
-    result = run_trackstore("db", "upgrade", fresh_backend)
+def mlflow_schema(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
+    """The schema MLflow 3.18.0 leaves at the served revision on an empty database."""
+    with twin_database(backend, tmp_path_factory) as uri:
+        mlflow_upgrade(uri, models.REVISION)
+        engine = create_engine(uri)
+        try:
+            yield snapshot(engine)
+        finally:
+            engine.dispose()
+
+
+def trackstore_schema(uri: str) -> tuple[str, Snapshot]:
+    result = run_trackstore("db", "upgrade", uri)
     assert result.returncode == 0, result.stderr
-    monkeypatch.chdir(artifact_folder)
-    engine = make_engine(fresh_backend)
+    engine = make_engine(uri)
     try:
-        with engine.begin() as connection:
-            ensure_default_experiment(connection, ARTIFACT_ROOT)
-        yield picture(engine)
+        with engine.connect() as connection:
+            return str(runner.current_revision(connection)), snapshot(connection)
     finally:
         engine.dispose()
 
 
-def picture(engine: Engine) -> Created:
-    with engine.connect() as connection:
-        return snapshot(connection), [tuple(row) for row in connection.execute(DEFAULT_ROW)]
-
-
-def test_fresh_upgrade_gives_mlflows_schema(
-    mlflow_created: Created, trackstore_created: Created
-) -> None:
-    assert trackstore_created[0] == mlflow_created[0]
-
-
-def test_default_experiment_row_matches_mlflows(
-    mlflow_created: Created, trackstore_created: Created
-) -> None:
-    (ours,), (theirs,) = trackstore_created[1], mlflow_created[1]
-    assert ours[:4] == theirs[:4]
-    assert ours[4] == ours[5] and ours[4] >= theirs[4]
+def test_fresh_upgrade_gives_mlflows_schema(fresh_backend: str, mlflow_schema: Snapshot) -> None:
+    revision, schema = trackstore_schema(fresh_backend)
+    assert revision == models.REVISION
+    assert schema == mlflow_schema

@@ -1,25 +1,34 @@
-"""The rows an upgrade leaves are MLflow's: the same old database, upgraded by each tool.
+"""The rows an upgrade leaves are MLflow 3.18.0's: the same old database, upgraded by each tool.
 
-Two databases on one server get identical rows at four points of the chain (the base tables,
-451aebb31d03 once metrics have steps, 181f10493468 once they have is_nan, 1bd49d398cd23 once
-the registry, secrets, endpoints and jobs are there to be given workspaces, c3d9e7f1a2b4 before
-trace analytics move into columns); trackstore upgrades one, MLflow the other, and at head every
-table holds the same rows in both.
+Two pairs of databases, each pair on one server. The first gets identical rows at five points
+of the chain (the base tables, 451aebb31d03 once metrics have steps, 181f10493468 once they have
+is_nan, 1bd49d398cd23 once the registry, secrets, endpoints and jobs are there to be given
+workspaces, c3d9e7f1a2b4 before trace analytics move into columns). The second holds what
+MLflow 3.1.4 wrote (tracking, registry, logged models, traces: tests/data/mlflow_314_rows.json,
+made by ci/mlflow_314_rows.py) in databases MLflow brought to 3.1.4's head. trackstore upgrades
+one database of each pair, MLflow 3.18.0 the other, and at head every table holds the same rows
+in both; MLflow 3.18.0's own store then reads trackstore's result as it reads its own. On
+MariaDB, an upgrade killed part-way and run again ends alike.
 """
 
 import json
 import math
+import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from compat import make_engine
+from compat import dialect_for, make_engine
 from migrations import base_schema, runner
-from tests.mlflow_compat.reference import mlflow_upgrade
-from tests.mlflow_compat.twins import twin_database
+from tests.cli import run_trackstore
+from tests.kill_point import KILLING, WHOLE_CHAIN, KillPoint, counting, upgrade_killed_at
+from tests.mlflow_reference import mlflow_upgrade
+from tests.twins import twin_database
 
 pytestmark = pytest.mark.mlflow_compat
 
@@ -30,6 +39,11 @@ SPECIAL_VALUES = {"postgresql": (math.nan, INF, -INF), "sqlite": (INF, -INF)}
 # Run ids deliberately out of insertion order, so that scan order and key order differ.
 RUN_IDS = [f"{n:x}" * 32 for n in (12, 3, 9, 1, 15, 6, 10, 4, 13)]
 EXPERIMENTS = (1, 2, 3)
+MLFLOW_314_ROWS = Path(__file__).resolve().parents[1] / "data" / "mlflow_314_rows.json"
+# Where MLflow 3.1.4's chain ends, and with it the rows it wrote.
+MLFLOW_314_HEAD = "bda7b8c39065"
+# MLflow 3.18.0's head: its store opens a database there as it is (below it, it upgrades first).
+MLFLOW_318_HEAD = "f4a9b2c7d1e6"
 
 
 def base_rows(backend: str) -> dict[str, Rows]:
@@ -418,3 +432,155 @@ def all_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 
 def _comparable(value: Any) -> Any:
     return "NaN" if isinstance(value, float) and math.isnan(value) else value
+
+
+@pytest.fixture(scope="module")
+def mlflow_314_data() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(MLFLOW_314_ROWS.read_text())
+    assert document["revision"] == MLFLOW_314_HEAD
+    return document
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """MLflow 3.1.4's rows upgraded to head by trackstore (`ours`) and by MLflow (`theirs`)."""
+
+    ours: Engine
+    theirs: Engine
+    # The number of statements trackstore's upgrade ran, per revision.
+    statements: dict[str, int]
+    # MLflow's result as it was before anything else opened it.
+    their_rows: dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def upgraded_314_pair(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, mlflow_314_data: dict[str, Any]
+) -> Iterator[Upgraded]:
+    """Both databases of the pair (on `backend`'s server; its own database holds the other)."""
+    with (
+        twin_database(backend, tmp_path_factory) as mine,
+        twin_database(backend, tmp_path_factory) as twin,
+    ):
+        load_mlflow_314(mine, mlflow_314_data)
+        load_mlflow_314(twin, mlflow_314_data)
+        ours, theirs = make_engine(mine), sa.create_engine(twin)
+        with counting(ours, MLFLOW_314_HEAD) as statements:
+            runner.upgrade(ours, "head")
+        mlflow_upgrade(twin, runner.head_revision())
+        yield Upgraded(ours, theirs, dict(statements), all_rows(theirs))
+        ours.dispose()
+        theirs.dispose()
+
+
+def load_mlflow_314(uri: str, document: dict[str, Any]) -> None:
+    """MLflow 3.1.4's rows in a new database that MLflow brings to their revision first."""
+    mlflow_upgrade(uri, document["revision"])
+    engine = make_engine(uri)
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    explicit_keys = dialect_for(engine.dialect.name).explicit_key_insert
+    try:
+        with engine.begin() as connection, explicit_keys(connection, "experiments"):
+            for table in tables.sorted_tables:
+                if document["tables"].get(table.name):
+                    connection.execute(table.insert(), document["tables"][table.name])
+    finally:
+        engine.dispose()
+
+
+def test_mlflow_314_data_holds_the_same_rows(upgraded_314_pair: Upgraded) -> None:
+    assert all_rows(upgraded_314_pair.ours) == upgraded_314_pair.their_rows
+
+
+def test_mlflow_314_data_is_all_there_after_the_upgrade(
+    upgraded_314_pair: Upgraded, mlflow_314_data: dict[str, Any]
+) -> None:
+    """Guards the comparison above against passing on two equally emptied databases."""
+    rows = all_rows(upgraded_314_pair.ours)
+    assert {name: len(rows[name]) for name in mlflow_314_data["tables"]} == {
+        name: len(loaded) for name, loaded in mlflow_314_data["tables"].items()
+    }
+
+
+def test_mlflows_store_reads_trackstores_upgrade_as_its_own(
+    upgraded_314_pair: Upgraded, tmp_path: Path
+) -> None:
+    pair = upgraded_314_pair
+    assert mlflow_reads(pair.ours, tmp_path) == mlflow_reads(pair.theirs, tmp_path)
+
+
+@pytest.mark.backends("mysql")
+def test_an_upgrade_killed_part_way_ends_alike_when_run_again(
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    upgraded_314_pair: Upgraded,
+    mlflow_314_data: dict[str, Any],
+) -> None:
+    """MariaDB has no transactional DDL: a kill inside a revision leaves part of it done."""
+    pair = upgraded_314_pair
+    point = first_kill_point(pair.statements)
+    with twin_database(backend, tmp_path_factory) as uri:
+        load_mlflow_314(uri, mlflow_314_data)
+        killed = upgrade_killed_at(uri, MLFLOW_314_HEAD, point)
+        assert KILLING in killed.stdout and killed.returncode == -signal.SIGKILL, killed.stderr
+        rerun = run_trackstore("db", "upgrade", uri, *WHOLE_CHAIN)
+        assert rerun.returncode == 0, rerun.stderr
+        engine = sa.create_engine(uri)
+        try:
+            assert all_rows(engine) == pair.their_rows
+            assert mlflow_reads(engine, tmp_path) == mlflow_reads(pair.theirs, tmp_path)
+        finally:
+            engine.dispose()
+
+
+def first_kill_point(statements: dict[str, int]) -> KillPoint:
+    """The second statement of the first revision after 3.1.4's head that runs several."""
+    several = [revision for revision, count in statements.items() if count >= 2]
+    assert several, f"no revision after {MLFLOW_314_HEAD} runs several statements: {statements}"
+    return KillPoint(several[0], 2)
+
+
+def mlflow_reads(engine: Engine, artifacts: Path) -> dict[str, Any]:
+    """What MLflow 3.18.0's own stores answer about everything in the database, which must be
+    at MLflow 3.18.0's head already: below it, MLflow's store would upgrade it itself first."""
+    from mlflow.entities import ViewType
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    with engine.connect() as connection:
+        recorded = runner.current_revision(connection)
+    assert recorded == MLFLOW_318_HEAD, f"at {recorded}, not at MLflow 3.18.0's head"
+    uri = engine.url.render_as_string(hide_password=False)
+    tracking, registry = SqlAlchemyStore(uri, artifacts.as_uri()), RegistryStore(uri)
+    try:
+        experiments = tracking.search_experiments(view_type=ViewType.ALL)
+        ids = [experiment.experiment_id for experiment in experiments]
+        runs = tracking.search_runs(ids, "", ViewType.ALL)
+        traces, _ = tracking.search_traces(locations=ids)
+        return {
+            "experiments": [proto(experiment) for experiment in experiments],
+            "runs": [proto(run) for run in runs],
+            "histories": {
+                (run.info.run_id, key): [
+                    proto(m) for m in tracking.get_metric_history(run.info.run_id, key)
+                ]
+                for run in runs
+                for key in run.data.metrics
+            },
+            "logged_models": [proto(model) for model in tracking.search_logged_models(ids)],
+            "traces": [proto(trace) for trace in traces],
+            "registered_models": [proto(model) for model in registry.search_registered_models()],
+            "model_versions": [proto(version) for version in registry.search_model_versions()],
+        }
+    finally:
+        for store in (tracking, registry):
+            store.engine.dispose()
+            type(store)._engine_map.pop(uri, None)
+
+
+def proto(entity: Any) -> dict[str, Any]:
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(entity.to_proto())

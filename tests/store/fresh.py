@@ -9,6 +9,6 @@ from store.tracking.bootstrap import ensure_default_experiment
 
 def create_fresh_schema(engine: Engine, artifact_root: str = "mlruns") -> None:
     """Create the head schema from the models, stamp it, and add the Default experiment."""
-    runner.upgrade(engine, "head", fresh=models.create_all)
+    runner.upgrade(engine, fresh=models.SERVED)
     with engine.begin() as connection:
         ensure_default_experiment(connection, artifact_root)

@@ -24,7 +24,7 @@ from tests.live_server import LiveServer, free_port, mlflow_command, start, trac
 
 mlflow = pytest.importorskip("mlflow")
 
-pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
+pytestmark = [pytest.mark.mlflow_314, pytest.mark.backends("sqlite", "postgresql")]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / ".artifacts"
 # The UI is a React app; on a loaded two-core machine its first render takes many seconds.

@@ -17,10 +17,10 @@ import pytest
 from compat import make_engine
 from store.tracking.entities import Dataset, DatasetInput, Metric, Tag
 from store.tracking.store import TrackingStore
-from tests.mlflow_compat.twins import twin_database
 from tests.store.fresh import create_fresh_schema
+from tests.twins import twin_database
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 mlflow = pytest.importorskip("mlflow")
 
 SEARCHES: list[tuple[str, list[str]]] = [

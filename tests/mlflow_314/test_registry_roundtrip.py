@@ -19,10 +19,10 @@ from store.registry.store import RegistryStore
 from store.traces.trace_infos import TraceStore
 from store.tracking.entities import Metric, Tag
 from store.tracking.store import TrackingStore
-from tests.mlflow_compat.test_tracking_roundtrip import close, mlflow_store, normal, proto_json
+from tests.mlflow_314.test_tracking_roundtrip import close, mlflow_store, normal, proto_json
 from tests.store.fresh import create_fresh_schema
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 mlflow = pytest.importorskip("mlflow")
 
 MODEL_SEARCHES = [

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
-from tests.mlflow_compat.test_server_client import assert_same_answers, normalise
-from tests.mlflow_compat.twins import twin_database
+from tests.mlflow_314.test_server_client import assert_same_answers, normalise
 from tests.moto_s3 import MotoS3, moto_s3
+from tests.twins import twin_database
 
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
 
-pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
+pytestmark = [pytest.mark.mlflow_314, pytest.mark.backends("sqlite", "postgresql")]
 MIB = 1024 * 1024
 # The file sent by multipart upload; 300 by hand, small in CI.
 BIG_MIB = int(os.environ.get("TRACKSTORE_BIG_ARTIFACT_MIB", "12"))

@@ -1,6 +1,7 @@
-"""MLflow 3.1.4 as the reference: bring a database to a revision the way MLflow does.
+"""MLflow as the reference: bring a database to a revision the way MLflow does.
 
-Only the mlflow-compat environment has MLflow; the product never imports it.
+Shared by the MLflow suites (tests/mlflow_compat with MLflow 3.18.0, tests/mlflow_314 with
+3.1.4) and the benchmarks; only their environments have MLflow, and the product never imports it.
 """
 
 from alembic import command

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.live_server import LiveServer
-from tests.mlflow_compat.test_server_client import both_servers
+from tests.mlflow_314.test_server_client import both_servers
 from tests.rest_fuzz import FuzzRequest, render, requests, seed
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 EXAMPLES = int(os.environ.get("TRACKSTORE_FUZZ_VS_MLFLOW_EXAMPLES", "300"))
 Outcome = tuple[int, str | None]
 # gunicorn, which serves MLflow, refuses a longer request line (400, an HTML page) before MLflow

@@ -12,7 +12,7 @@ from tests.live_server import LiveServer, free_port, mlflow_command, start, trac
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 
 PREFIX = "/mlflow"
 SEARCH = "/2.0/mlflow/experiments/search?max_results=1"

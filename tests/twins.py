@@ -1,4 +1,5 @@
-"""A second database beside the `backend` one, for MLflow to do what trackstore does."""
+"""A second database beside the `backend` one: for MLflow to do what trackstore does, or for
+two schemas to be compared."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -24,7 +24,7 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param, RunTag, ViewType  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 
 Scenario = Callable[[MlflowClient], Any]
 HEX_ID = re.compile(r"\b(m-|tr-)?[0-9a-f]{32}\b")

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from tests.live_server import LiveServer
-from tests.mlflow_compat.test_server_client import both_servers
+from tests.mlflow_314.test_server_client import both_servers
 
-pytestmark = pytest.mark.mlflow_compat
+pytestmark = pytest.mark.mlflow_314
 API = "/api/2.0/mlflow"
 LARGEST = 1.7976931348623157e308
 QUOTED_READ_BACK = {"NaN": "NaN", "Infinity": LARGEST, "-Infinity": -LARGEST}
