@@ -132,7 +132,7 @@ class MSSQL(Dialect):
             "JOIN sys.trigger_events e ON e.object_id = t.object_id WHERE t.parent_class = 1"
         )
         events: dict[tuple[str, str, bool, str], list[str]] = {}
-        for name, table, instead, event, definition in rows:
+        for name, table, instead, event, definition in rows.tuples():
             events.setdefault((name, table, bool(instead), definition), []).append(event)
         return [
             (

@@ -189,7 +189,7 @@ class MySQL(Dialect):
             "CONCAT('FOR EACH ', action_orientation, ' ', action_statement) "
             "FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
         )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in rows.tuples()]
 
 
 def migration_lock_name(connection: Connection) -> str:

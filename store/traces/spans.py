@@ -286,7 +286,7 @@ def spans_json(session: Session, trace_ids: Sequence[str]) -> dict[str, list[dic
         .where(spans.c.trace_id.in_(list(trace_ids)))
         .order_by(spans.c.trace_id, spans.c.start_time_unix_nano, spans.c.span_id)
     )
-    for trace_id, content in rows:
+    for trace_id, content in rows.tuples():
         found[trace_id].append(otlp_json(json.loads(content)))
     return found
 

@@ -411,7 +411,7 @@ class TraceStoreV3(TraceStore):
         if not trace_ids:
             return
         with self.session() as session:
-            linked = set(
+            linked: set[str] = set(
                 session.execute(
                     select(entity_associations.c.source_id).where(
                         entity_associations.c.source_type == "trace",
