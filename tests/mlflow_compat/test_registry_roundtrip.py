@@ -41,6 +41,7 @@ MODEL_ORDERS: list[list[dict[str, Any]]] = [
     [{"field_name": "name", "ascending": True}],
 ]
 
+
 @dataclass
 class Written:
     """What one writer produced, for both sides to read back."""
@@ -251,7 +252,6 @@ class TrackstoreWriter:
         return model.model_id
 
 
-
 class MlflowWriter:
     def __init__(self, stores: dict[str, Any]) -> None:
         self.tracking = stores["tracking"]
@@ -300,4 +300,3 @@ class MlflowWriter:
         if index:
             self.tracking.finalize_logged_model(model.model_id, entities.LoggedModelStatus.READY)
         return model.model_id  # type: ignore[no-any-return]
-
