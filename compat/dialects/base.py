@@ -79,6 +79,8 @@ class Dialect:
     foreign_keys_need_index: ClassVar[bool] = False
     # Plain TEXT holds at most 64 KiB, so large documents need `large_text_type()`.
     small_text: ClassVar[bool] = False
+    # Long text (span documents) keeps one code page, so JSON in it escapes other characters.
+    long_text_is_ascii: ClassVar[bool] = False
     # Options for the SQLAlchemy dialect that writes offline (--sql) scripts without a server.
     offline_options: ClassVar[Mapping[str, Any]] = {}
     # Changing a column's type through Alembic leaves the CHECK its old type carried in place.

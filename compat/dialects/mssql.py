@@ -29,6 +29,7 @@ class MSSQL(Dialect):
     max_index_key_bytes = 1700
     lock_method = "applock"
     upsert_method = "merge"
+    long_text_is_ascii = True
     backup_method = "backup_database"
     max_bind_params = 2000
     paging_needs_order_by = True
