@@ -22,7 +22,7 @@ import pytest
 
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
 
-mlflow = pytest.importorskip("mlflow")
+mlflow = pytest.importorskip("mlflow", minversion="3.18")
 
 pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
 CHROMIUM = Path("/usr/bin/chromium")
