@@ -110,6 +110,13 @@ DIFFERENCES: list[Difference] = [
         "without it; Flask answers with an HTML 404",
     ),
     Difference(
+        "POST /traces/link-to-run",
+        (405, None),
+        None,
+        "MLflow 3.18 added this route (linking traces to a run), which trackstore serves as 3.18 "
+        "does; MLflow 3.1.4 has no such route, and Flask answers another method's HTML 405",
+    ),
+    Difference(
         "POST /logged-models/{model_id}/params",
         INVALID,
         None,
