@@ -137,11 +137,17 @@ def create_table_once(table: str, *elements: sa.schema.SchemaItem) -> None:
 
 
 def create_index_once(
-    index: str, table: str, columns: Sequence[str | sa.TextClause], *, unique: bool = False
+    index: str,
+    table: str,
+    columns: Sequence[str | sa.TextClause],
+    *,
+    unique: bool = False,
+    **options: Any,
 ) -> None:
-    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`)."""
+    """Create `index` unless it exists; a column may be an expression (`sa.text("c DESC")`);
+    `options` are the dialect's own (see `Dialect.index_prefix_options`)."""
     if not has_index(table, index):
-        op.create_index(index, table, list(columns), unique=unique)
+        op.create_index(index, table, list(columns), unique=unique, **options)
 
 
 def add_column_once(table: str, column: sa.Column[Any]) -> None:
@@ -159,11 +165,13 @@ def drop_index_if_present(index: str, table: str) -> None:
         op.drop_index(index, table_name=table)
 
 
-def drop_column_if_present(table: str, column: str) -> None:
-    """Drop `column`, and first its default where the database keeps that as a constraint."""
+def drop_column_if_present(table: str, column: str, has_default: bool = True) -> None:
+    """Drop `column`, and first its default where the database keeps that as a constraint
+    (`has_default` False: the column never had one, so there is nothing to look for)."""
     if not offline() and not has_column(table, column):
         return
-    op.drop_column(table, column, mssql_drop_default=dialect().defaults_are_constraints)
+    drop_default = has_default and dialect().defaults_are_constraints
+    op.drop_column(table, column, mssql_drop_default=drop_default)
 
 
 def rename_column_once(
@@ -268,6 +276,21 @@ def execute_with_body(statement: str) -> None:
 def drop_trigger_if_present(trigger: str, table: str) -> None:
     for statement in dialect().drop_trigger_sql(trigger, table):
         op.execute(statement)
+
+
+def unicode_text() -> TypeEngine[Any]:
+    """The dialect's `unicode_text_type`: long text in any script."""
+    return dialect().unicode_text_type()
+
+
+def case_sensitive_string(length: int) -> TypeEngine[Any]:
+    """The dialect's `case_sensitive_string_type`."""
+    return dialect().case_sensitive_string_type(length)
+
+
+def json_type() -> TypeEngine[Any]:
+    """The dialect's `json_type`."""
+    return dialect().json_type()
 
 
 def replace_foreign_key(
@@ -513,3 +536,22 @@ def copy_without(table: sa.Table, columns: Sequence[str]) -> None:
     with op.batch_alter_table(table.name, copy_from=table, recreate="always") as batch:
         for column in columns:
             batch.drop_column(column)
+
+
+class WhereCaseInsensitive(sa.sql.ColumnElement[bool]):
+    """`condition` where key columns ignore case unless given a collation of their own (see
+    `case_sensitive_key_collation`); false elsewhere, where keys never ignored case. Decided
+    when compiled."""
+
+    type = sa.Boolean()
+    inherit_cache = False
+
+    def __init__(self, condition: sa.ColumnElement[bool]) -> None:
+        self.condition = condition
+
+
+@compiles(WhereCaseInsensitive)
+def _compile_where_case_insensitive(element: WhereCaseInsensitive, compiler: Any, **kw: Any) -> str:
+    if not dialect_for(compiler.dialect.name).case_sensitive_key_collation:
+        return "1 = 0"
+    return str(compiler.process(element.condition, **kw))

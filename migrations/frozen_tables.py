@@ -347,3 +347,47 @@ _BEFORE_WORKSPACES: dict[str, Callable[[bool], sa.Table]] = {
     "model_version_tags": _model_version_tags,
     "registered_model_aliases": _registered_model_aliases,
 }
+
+
+def trace_info(*, experiment_ondelete: str | None) -> sa.Table:
+    """trace_info as 6f8d9c3b2a1e finds it (v3 columns, db_payload_generation), with its key to
+    experiments deleting (`experiment_ondelete`) or not."""
+    return _table(
+        "trace_info",
+        sa.Column("request_id", sa.String(50), nullable=False),
+        sa.Column(
+            "experiment_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "experiments.experiment_id",
+                name="fk_trace_info_experiment_id",
+                ondelete=experiment_ondelete,
+            ),
+            nullable=False,
+        ),
+        sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
+        sa.Column("execution_time_ms", sa.BigInteger(), nullable=True),
+        sa.Column("status", sa.String(50), nullable=False),
+        sa.Column("client_request_id", sa.String(50), nullable=True),
+        sa.Column("request_preview", sa.String(1000), nullable=True),
+        sa.Column("response_preview", sa.String(1000), nullable=True),
+        sa.Column("db_payload_generation", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("request_id", name="trace_info_pk"),
+        sa.Index("index_trace_info_experiment_id_timestamp_ms", "experiment_id", "timestamp_ms"),
+    )
+
+
+def experiment_tags() -> sa.Table:
+    """experiment_tags before 17e22815139b made its values TEXT."""
+    return _table(
+        "experiment_tags",
+        sa.Column("key", sa.String(KEY), nullable=False),
+        sa.Column("value", sa.String(5000), nullable=True),
+        sa.Column(
+            "experiment_id",
+            sa.Integer(),
+            sa.ForeignKey("experiments.experiment_id"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("key", "experiment_id", name="experiment_tag_pk"),
+    )

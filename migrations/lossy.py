@@ -135,6 +135,36 @@ class Unique:
         return sa.exists().where(*same, sa.or_(*different))
 
 
+@dataclass(frozen=True)
+class CaseVariants:
+    """Going down makes a case-sensitive key column case-insensitive again (where equality is
+    not case-sensitive by itself): values that differ only by case, within the rows sharing
+    the `within` columns, would then be one key."""
+
+    table: str
+    column: str
+    within: tuple[str, ...]
+
+    @property
+    def unfit_values(self) -> str:
+        return f"the same as another's but for case (for one {', '.join(self.within)})"
+
+    def unfit(self, column: sa.ColumnClause[str]) -> sa.ColumnElement[bool]:
+        other = sa.table(self.table, sa.column(self.column), *map(sa.column, self.within)).alias(
+            "case_variant"
+        )
+        same_group = [
+            other.c[name] == sa.literal_column(f"{self.table}.{name}") for name in self.within
+        ]
+        return step.WhereCaseInsensitive(
+            sa.exists().where(
+                *same_group,
+                sa.func.lower(other.c[self.column]) == sa.func.lower(column),
+                other.c[self.column] != column,
+            )
+        )
+
+
 def shrink(columns: Iterable[Shrink]) -> None:
     """Narrow every column back, from inside a downgrade(), once all their values fit."""
     columns = tuple(columns)

@@ -75,6 +75,27 @@ REWRITES: Mapping[str, Rewrite] = {
     "7d34483879f0": Rewrite(("model_version_tags", "registered_model_tags"), passes=0.3),
     "c1d2e3f4a5b6": Rewrite(("spans",), passes=0.3),
     "c3d9e7f1a2b4": Rewrite(("budget_policies",), passes=0.3),
+    "6f8d9c3b2a1e": Rewrite(("trace_info",)),
+    "1971f2d9a75b": Rewrite(("trace_info",), passes=0.3),
+    "17e22815139b": Rewrite(("experiment_tags",)),
+    "75868b020152": Rewrite(
+        (
+            "trace_info",
+            "trace_tags",
+            "trace_request_metadata",
+            "trace_metrics",
+            "spans",
+            "span_metrics",
+            "assessments",
+        ),
+        passes=2,
+    ),
+    "dc11669786a5": Rewrite(("jobs",)),
+    "8b6ad64cb8f5": Rewrite(("issues",)),
+    "f4a9b2c7d1e6": Rewrite(
+        ("mcp_server_versions", "mcp_server_version_tags", "mcp_server_aliases"),
+        only_when="case_sensitive_key_collation",
+    ),
 }
 NO_REWRITE = Rewrite(())
 # What any revision costs besides its rows: a few statements and a commit.

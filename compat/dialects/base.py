@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import Text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,6 +49,9 @@ class Dialect:
     alters_by_copying_table: ClassVar[bool] = False
     # Plain string equality is case-sensitive (MySQL's default collations are not).
     case_sensitive_equality: ClassVar[bool] = True
+    # Key columns that must tell "A" from "a" need a collation of their own (see
+    # `case_sensitive_string_type`); where plain equality is case-sensitive they do not.
+    case_sensitive_key_collation: ClassVar[bool] = False
     # How one upgrader at a time is enforced: "advisory", "get_lock", "applock" or "exclusive".
     lock_method: ClassVar[str] = "advisory"
     # How an insert-or-update is spelled: "on_conflict", "on_duplicate_key" or "merge".
@@ -173,6 +176,32 @@ class Dialect:
     def large_text_type(self) -> TypeEngine[Any]:
         """The column type for documents that may exceed 64 KiB."""
         return Text()
+
+    def identity_key_type(self) -> TypeEngine[Any]:
+        """The type of a numbered surrogate key (MLflow's rollup tables): BIGINT."""
+        return BigInteger()
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        """Index options that index only the first `prefixes[column]` characters of those
+        columns, where index keys are too short for the whole (MySQL); empty elsewhere."""
+        return {}
+
+    def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        """Index options that add `include` to the index's leaves and index only the rows
+        matching `where`, where MLflow's schema asks for them (PostgreSQL); empty elsewhere."""
+        return {}
+
+    def unicode_text_type(self) -> TypeEngine[Any]:
+        """Text of any length in any script: tag values that may run to 20,000 characters."""
+        return Text()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        """A string column whose comparisons, keys and indexes tell "A" from "a"."""
+        return String(length)
+
+    def json_type(self) -> TypeEngine[Any]:
+        """The column type MLflow gives JSON documents on this database."""
+        return JSON()
 
     def longest_text_type(self) -> TypeEngine[Any]:
         """The column type for documents of any size the database can hold (MySQL: 4 GiB)."""

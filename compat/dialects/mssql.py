@@ -4,8 +4,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect, Trigger, changed, string_literal
 from compat.errors import TrackstoreError
@@ -17,6 +19,8 @@ DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
 MIGRATION_LOCK_RESOURCE = "trackstore_migration"
 # Same code page as the default SQL_Latin1_General_CP1_CI_AS, but case- and accent-sensitive.
 CASE_SENSITIVE_COLLATION = "Latin1_General_100_CS_AS_KS_WS"
+# The case-sensitive collation MLflow's schema gives key columns (tag keys, MCP versions).
+CASE_SENSITIVE_COLUMN_COLLATION = "SQL_Latin1_General_CP1_CS_AS"
 
 
 class MSSQL(Dialect):
@@ -28,6 +32,7 @@ class MSSQL(Dialect):
     max_bind_params = 2000
     paging_needs_order_by = True
     case_sensitive_equality = False
+    case_sensitive_key_collation = True
     admin_database = "master"
     defaults_are_constraints = True
     misfit_value_error_texts = ("would be truncated", "arithmetic overflow")
@@ -38,6 +43,16 @@ class MSSQL(Dialect):
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return column.collate(CASE_SENSITIVE_COLLATION)
+
+    def unicode_text_type(self) -> TypeEngine[Any]:
+        """NVARCHAR(max): VARCHAR's code page would turn other scripts into question marks."""
+        return mssql.NVARCHAR(None)
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return mssql.VARCHAR(length, collation=CASE_SENSITIVE_COLUMN_COLLATION)
+
+    def json_type(self) -> TypeEngine[Any]:
+        return mssql.JSON()
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         if url.get_driver_name() != "pyodbc":

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import cast, text, type_coerce
-from sqlalchemy.dialects.mysql import BINARY, LONGTEXT, MEDIUMTEXT
+from sqlalchemy.dialects.mysql import BINARY, LONGTEXT, MEDIUMTEXT, VARCHAR
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
@@ -17,6 +17,9 @@ from compat.errors import TrackstoreError
 # GET_LOCK names are server-wide and at most 64 characters: the database name is part of it.
 LOCK_NAME_PREFIX = "trackstore_migration."
 LOCK_NAME_LIMIT = 64
+
+# The collation of columns whose values differ by case alone (MLflow's choice for tag keys).
+BINARY_COLLATION = "utf8mb4_bin"
 
 # MLflow's variable names, each mapped to the PyMySQL connect argument it fills.
 SSL_VARIABLES = {
@@ -32,6 +35,7 @@ class MySQL(Dialect):
     max_index_key_bytes = 3072
     native_boolean = False
     case_sensitive_equality = False
+    case_sensitive_key_collation = True
     lock_method = "get_lock"
     upsert_method = "on_duplicate_key"
     backup_method = "mysqldump"
@@ -57,6 +61,15 @@ class MySQL(Dialect):
 
     def large_text_type(self) -> TypeEngine[Any]:
         return MEDIUMTEXT()
+
+    def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
+        return {"mysql_length": dict(prefixes)} if prefixes else {}
+
+    def unicode_text_type(self) -> TypeEngine[Any]:
+        return MEDIUMTEXT()
+
+    def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        return VARCHAR(length, collation=BINARY_COLLATION)
 
     def longest_text_type(self) -> TypeEngine[Any]:
         return LONGTEXT()

@@ -71,6 +71,9 @@ class PostgreSQL(Dialect):
             connection.info[TEMPORARY_TABLES_INFO_KEY] = allowed
         return allowed
 
+    def partial_covering_index_options(self, include: Sequence[str], where: str) -> dict[str, Any]:
+        return {"postgresql_include": list(include), "postgresql_where": text(where)}
+
     def forbid_changes_sql(
         self, trigger: str, table: str, columns: Sequence[str], message: str
     ) -> list[str]:

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar, cast
 
-from sqlalchemy import event, literal_column
+from sqlalchemy import Integer, event, literal_column
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
 from compat.dialects.base import Dialect, Trigger, changed, split_create_trigger, string_literal
 from compat.dialects.sqlite_files import check_database_file
@@ -132,6 +133,10 @@ class SQLite(Dialect):
                 raise
             return False
         return True
+
+    def identity_key_type(self) -> TypeEngine[Any]:
+        """INTEGER: only an INTEGER PRIMARY KEY is SQLite's rowid, numbered by itself."""
+        return Integer()
 
     def scan_order(self, primary_key: ColumnElement[Any]) -> ColumnElement[Any]:
         """A table with a text primary key is stored, and scanned, in rowid order."""
