@@ -89,6 +89,8 @@ def compare(start: str, args: argparse.Namespace) -> None:
         load_before = os.getloadavg()[0]
         with clocks[0]:
             trackstore_s = timed(lambda: trackstore_upgrade(ours))
+        # MLflow's half can take an hour: the first figure is kept even if it is cut short.
+        print(f"from {start}: trackstore {trackstore_s:.1f} s; MLflow's turn now", flush=True)
         with clocks[1]:
             mlflow_s = timed(lambda: mlflow_upgrade(theirs))
         load_after = os.getloadavg()[0]
