@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Column, Index, MetaData, Table
 from sqlalchemy.engine import Dialect, Engine
 
-from compat import TrackstoreError, mask_url
+from compat import TrackstoreError, dialect_for, mask_url
+from compat.schema_types import NULLABLE_WHERE
 from migrations import runner
 from migrations.inspect_schema import Snapshot, snapshot, tables_of
 from migrations.progress import Progress
@@ -75,7 +76,9 @@ def _table(table: Table, live: dict[str, Any], dialect: Dialect) -> Iterator[str
         yield f"primary key is ({', '.join(key)}), expected ({', '.join(want_key)})"
     indexes = {i[0]: i[1:] for i in live["indexes"]}
     for index in table.indexes:
-        want = (tuple(str(c.name) for c in index.columns), bool(index.unique))
+        if not _created_on(index, dialect):
+            continue
+        want = (tuple(_expression_name(e) for e in index.expressions), bool(index.unique))
         if indexes.get(index.name) != want:
             yield f"index {index.name} ({', '.join(want[0])}) is missing or different"
     keys = {(tuple(k[1]), k[2], tuple(k[3]), str(k[4]).upper()) for k in live["foreign_keys"]}
@@ -98,13 +101,38 @@ def _columns(table: Table, live: list[tuple[Any, ...]], dialect: Dialect) -> Ite
         if have is None:
             yield f"column {column.name} is missing"
             continue
-        if bool(have[2]) != bool(column.nullable):
-            state, expected = _nullable(have[2]), _nullable(column.nullable)
+        nullable = _nullable_on(column, dialect)
+        if bool(have[2]) != nullable:
+            state, expected = _nullable(have[2]), _nullable(nullable)
             yield f"column {column.name} is {state}, expected {expected}"
         want_length, length = _length(column.type.compile(dialect=dialect)), _length(have[1])
         if want_length and length and want_length != length:
             yield f"column {column.name} holds {length} characters, expected {want_length}"
     yield from (f"column {name} is not expected" for name in sorted(columns))
+
+
+def _created_on(index: Index, dialect: Dialect) -> bool:
+    """Whether the models create `index` on `dialect`: some exist on a few databases only (a
+    `ddl_if` condition, as the fresh road applies it)."""
+    condition = getattr(index, "_ddl_if", None)
+    if condition is None or condition.callable_ is None:
+        return True
+    return bool(condition.callable_(None, index, None, dialect=dialect, state=condition.state))
+
+
+def _expression_name(expression: Any) -> str:
+    """The column an index entry is on, also for one in descending order."""
+    while not isinstance(getattr(expression, "name", None), str):
+        expression = expression.element
+    return str(expression.name)
+
+
+def _nullable_on(column: Column[Any], dialect: Dialect) -> bool:
+    """Whether `column` takes NULL on `dialect`, where the models make it differ by database."""
+    flag = column.info.get(NULLABLE_WHERE)
+    if flag and getattr(dialect_for(dialect.name), flag):
+        return True
+    return bool(column.nullable)
 
 
 def _length(type_sql: str) -> int | None:

@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
 
+from compat.errors import TrackstoreError
 from migrations import runner
 from store import models
-from store.tracking.bootstrap import ensure_default_experiment
+from store.models.webhooks import Webhook
+from store.tracking.bootstrap import check_single_workspace, ensure_default_experiment
 
 ROOT = "s3://bucket/artifacts"
 
@@ -55,3 +57,34 @@ def test_session_sql_mode_is_restored_after_inserting_id_zero(engine: Engine) ->
         before = connection.execute(text("SELECT @@SESSION.sql_mode")).scalar()
         ensure_default_experiment(connection, ROOT)
         assert connection.execute(text("SELECT @@SESSION.sql_mode")).scalar() == before
+
+
+def test_default_experiment_is_in_the_default_workspace(engine: Engine) -> None:
+    with engine.begin() as connection:
+        ensure_default_experiment(connection, ROOT)
+        check_single_workspace(connection)
+        workspace = connection.execute(select(models.Experiment.workspace)).scalar_one()
+    assert workspace == "default"
+
+
+@pytest.mark.parametrize(
+    ("model", "row", "what"),
+    [
+        (models.Experiment, {"name": "theirs"}, "experiments"),
+        (models.RegisteredModel, {"name": "theirs"}, "registered models"),
+        (Webhook, {"webhook_id": "w", "name": "w", "url": "http://h"}, "webhooks"),
+    ],
+)
+def test_rows_in_another_workspace_are_refused(
+    engine: Engine, model: type[models.Base], row: dict[str, str], what: str
+) -> None:
+    """As MLflow 3.18 with workspaces off: it will not open such a database either."""
+    with engine.begin() as connection:
+        connection.execute(insert(model).values(workspace="team-a", **row))
+    with engine.connect() as connection, pytest.raises(TrackstoreError) as refused:
+        check_single_workspace(connection)
+    assert str(refused.value) == (
+        f"This database holds {what} in workspace 'team-a', and trackstore serves only the "
+        "'default' workspace (as MLflow does with workspaces off); move them to 'default' or "
+        "serve the database with MLflow's multi-workspace mode."
+    )

@@ -1,6 +1,5 @@
 """The HTTP layer of `trackstore server`: service routes, error JSON, and the guard at startup."""
 
-import importlib.metadata
 import json
 import os
 import re
@@ -16,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
 from store import models
-from store.server.app import Settings, all_endpoints, create_app
+from store.server.app import MLFLOW_API_VERSION, Settings, all_endpoints, create_app
 from store.server.launch import prepare_database
 from store.server.messages import Message
 from store.server.routing import Endpoint
@@ -54,8 +53,9 @@ def test_health_answers_ok(client: TestClient) -> None:
     assert (answer.status_code, answer.text) == (200, "OK")
 
 
-def test_version_is_trackstores(client: TestClient) -> None:
-    assert client.get("/version").text == importlib.metadata.version("trackstore")
+def test_version_is_the_mlflow_release_whose_api_is_served(client: TestClient) -> None:
+    """MLflow's client sends spans over OTLP only to a server that says 3.4 or later."""
+    assert client.get("/version").text == MLFLOW_API_VERSION
 
 
 def test_unknown_path_is_endpoint_not_found(client: TestClient) -> None:

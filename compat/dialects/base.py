@@ -79,6 +79,8 @@ class Dialect:
     foreign_keys_need_index: ClassVar[bool] = False
     # Plain TEXT holds at most 64 KiB, so large documents need `large_text_type()`.
     small_text: ClassVar[bool] = False
+    # Long text (span documents) keeps one code page, so JSON in it escapes other characters.
+    long_text_is_ascii: ClassVar[bool] = False
     # Options for the SQLAlchemy dialect that writes offline (--sql) scripts without a server.
     offline_options: ClassVar[Mapping[str, Any]] = {}
     # Changing a column's type through Alembic leaves the CHECK its old type carried in place.
@@ -116,6 +118,11 @@ class Dialect:
     trigger_lookup_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
     )
+    # Only an INTEGER primary key numbers rows by itself (SQLite's rowid); a BIGINT one does not.
+    autoincrement_needs_integer: ClassVar[bool] = False
+    # Renaming a column restates its whole definition (CHANGE COLUMN), so a rename that does not
+    # repeat NOT NULL leaves the column nullable: MLflow's jobs.job_name is nullable here.
+    rename_forgets_not_null: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -323,6 +330,11 @@ def running(statement: str | None, seconds: float, active: bool) -> str:
     first = " ".join(statement.split())
     shown = first if len(first) <= STATEMENT_SHOWN else first[: STATEMENT_SHOWN - 3] + "..."
     return f", running `{shown}` for {seconds:.0f} s"
+
+
+def registered_dialects() -> list[Dialect]:
+    """Every dialect trackstore knows, for schema pieces that carry options for each."""
+    return [cls() for cls in _REGISTRY.values()]
 
 
 def dialect_for(name: str) -> Dialect:

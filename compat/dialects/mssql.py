@@ -19,6 +19,7 @@ DRIVER_VARIABLE = "TRACKSTORE_MSSQL_ODBC_DRIVER"
 MIGRATION_LOCK_RESOURCE = "trackstore_migration"
 # Same code page as the default SQL_Latin1_General_CP1_CI_AS, but case- and accent-sensitive.
 CASE_SENSITIVE_COLLATION = "Latin1_General_100_CS_AS_KS_WS"
+# The case-sensitive collation MLflow gives its case-sensitive key columns.
 # The case-sensitive collation MLflow's schema gives key columns (tag keys, MCP versions).
 CASE_SENSITIVE_COLUMN_COLLATION = "SQL_Latin1_General_CP1_CS_AS"
 
@@ -28,6 +29,7 @@ class MSSQL(Dialect):
     max_index_key_bytes = 1700
     lock_method = "applock"
     upsert_method = "merge"
+    long_text_is_ascii = True
     backup_method = "backup_database"
     max_bind_params = 2000
     paging_needs_order_by = True
@@ -130,7 +132,7 @@ class MSSQL(Dialect):
             "JOIN sys.trigger_events e ON e.object_id = t.object_id WHERE t.parent_class = 1"
         )
         events: dict[tuple[str, str, bool, str], list[str]] = {}
-        for name, table, instead, event, definition in rows:
+        for name, table, instead, event, definition in rows.tuples():
             events.setdefault((name, table, bool(instead), definition), []).append(event)
         return [
             (

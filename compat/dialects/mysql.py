@@ -49,6 +49,7 @@ class MySQL(Dialect):
     offline_options: ClassVar[Mapping[str, Any]] = {"is_mariadb": True}
     type_change_keeps_old_check = True
     type_change_drops_default = True
+    rename_forgets_not_null = True
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("access denied", "unknown database")
     client_splits_bodies = True
     trigger_lookup_sql = (
@@ -188,7 +189,7 @@ class MySQL(Dialect):
             "CONCAT('FOR EACH ', action_orientation, ' ', action_statement) "
             "FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
         )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in rows.tuples()]
 
 
 def migration_lock_name(connection: Connection) -> str:

@@ -148,7 +148,7 @@ class PostgreSQL(Dialect):
             "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
         )
-        return [(name, table, *split_create_trigger(sql)) for name, table, sql in rows]
+        return [(name, table, *split_create_trigger(sql)) for name, table, sql in rows.tuples()]
 
     def functions(self, connection: Connection) -> list[Function]:
         """The schema's own functions; those an extension installed belong to the extension."""
@@ -161,4 +161,4 @@ class PostgreSQL(Dialect):
             "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d "
             "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
         )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in rows.tuples()]

@@ -49,6 +49,7 @@ LOCK_INFO_KEY = "trackstore_migration_lock"
 
 
 class SQLite(Dialect):
+    autoincrement_needs_integer = True
     name = "sqlite"
     native_boolean = False
     alters_by_copying_table = True
@@ -190,7 +191,7 @@ class SQLite(Dialect):
             "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
         )
         found = []
-        for name, table, sql in rows:
+        for name, table, sql in rows.tuples():
             when, rest = split_create_trigger(sql)
             if when and not when.startswith(("BEFORE ", "AFTER ", "INSTEAD OF ")):
                 when = f"BEFORE {when}"

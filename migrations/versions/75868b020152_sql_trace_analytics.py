@@ -216,7 +216,7 @@ def _require_known_dimensions() -> None:
             spans.c.dimension_attributes.is_not(None)
         )
     )
-    for trace_id, span_id, value in rows:
+    for trace_id, span_id, value in rows.tuples():
         _dimensions(value, trace_id, span_id)
 
 
@@ -318,7 +318,7 @@ def _pages(bind: Connection, key: sa.ColumnClause[Any]) -> Iterator[list[Any]]:
         query = sa.select(key).distinct().order_by(key).limit(BATCH)
         if last is not None:
             query = query.where(key > last)
-        page = list(bind.execute(query).scalars())
+        page: list[Any] = list(bind.execute(query).scalars())
         if not page:
             return
         yield page
@@ -335,7 +335,7 @@ def _keyed(
             table.c.request_id.in_(ids), table.c.key.in_(keys)
         )
     )
-    for request_id, key, value in rows:
+    for request_id, key, value in rows.tuples():
         found[request_id][key] = value
     return found
 
@@ -403,14 +403,14 @@ def _fill_spans(bind: Connection) -> None:
             sa.select(span_metrics).where(
                 span_metrics.c.trace_id.in_(ids), span_metrics.c.key.in_(COSTS)
             )
-        ):
+        ).tuples():
             costs.setdefault((trace_id, span_id), {})[key] = finite_float(value)
         changes = []
         for trace_id, span_id, attributes in bind.execute(
             sa.select(spans.c.trace_id, spans.c.span_id, attributes_column).where(
                 spans.c.trace_id.in_(ids)
             )
-        ):
+        ).tuples():
             dimensions = _dimensions(attributes, trace_id, span_id)
             values = {
                 **{name: costs.get((trace_id, span_id), {}).get(name) for name in COSTS},
@@ -475,7 +475,7 @@ def _fill_assessment_aggregates(bind: Connection) -> None:
             sa.select(assessments.c.assessment_id, assessments.c.value).where(
                 assessments.c.assessment_id.in_(ids)
             )
-        ):
+        ).tuples():
             number, numeric = aggregate(value)
             if number is not None or numeric:
                 changes.append(

@@ -78,7 +78,7 @@ def _fill_categories() -> None:
         sa.select(issues.c.issue_id, issues.c.categories).where(
             issues.c.categories.is_not(None), ~done
         )
-    )
+    ).tuples()
     while batch := rows.fetchmany(BATCH):
         entries = [entry for issue_id, text in batch for entry in _categories(issue_id, text)]
         if entries:

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.common.paging import Page, fetch_page
 from store.tracking.reading import chunks
@@ -14,15 +15,21 @@ T = TypeVar("T")
 
 
 def pairs_by_owner(
-    session: Session, table: Table, owner: str, key: str, value: str, owners: Sequence[Any]
+    session: Session,
+    table: Table,
+    owner: str,
+    key: str,
+    value: str,
+    owners: Sequence[Any],
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> defaultdict[Any, dict[Any, Any]]:
-    """`{owner: {key: value}}` for the rows of `table` whose `owner` column is in `owners`,
-    one query per chunk of owners."""
+    """`{owner: {key: value}}` for the rows of `table` whose `owner` column is in `owners` (and
+    that meet `where`), one query per chunk of owners."""
     found: defaultdict[Any, dict[Any, Any]] = defaultdict(dict)
     columns = (table.c[owner], table.c[key], table.c[value])
     for part in chunks(list(owners)):
         for row_owner, row_key, row_value in session.execute(
-            select(*columns).where(table.c[owner].in_(part))
+            select(*columns).where(*where, table.c[owner].in_(part))
         ):
             found[row_owner][row_key] = row_value
     return found

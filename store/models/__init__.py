@@ -1,15 +1,35 @@
-"""The schema the store serves (`REVISION`) as SQLAlchemy models, one module per concern.
+"""The schema the store serves (`REVISION`: f4a9b2c7d1e6, MLflow 3.18.0's head) as SQLAlchemy
+models, one module per area.
 
-The tables, columns, keys, indexes and checks, and their names, are those MLflow 3.1.4 leaves
-on each database at REVISION; where a database differs, compat decides (see
-compat.schema_types). alembic_version is not a model: stamping writes it. The revision chain in
-migrations/ may go further than REVISION; the store serves, creates and verifies this one.
+The tables, columns, keys, indexes, checks and triggers, and their names, are those MLflow
+3.18.0's revision chain leaves on each database at REVISION; where a database differs, compat
+decides (see compat.schema_types). The store reads and writes the tracking, registry,
+logged-model and trace tables; the others (the gateway, jobs, scorers, evaluation datasets,
+webhooks, review queues, the MCP and skill registries, trace analytics, workspaces) are here so
+that a database trackstore creates is the one MLflow would. alembic_version is not a model:
+stamping writes it.
 """
 
 from sqlalchemy.engine import Connection
 
 from migrations.runner import ServedSchema
-from store.models.base import Base
+from store.models import (
+    entity_associations,
+    evaluation_datasets,
+    gateway,
+    gateway_policies,
+    issues,
+    jobs,
+    mcp_registry,
+    review_queues,
+    scorers,
+    skill_registry,
+    trace_analytics,
+    webhooks,
+    workspaces,
+)
+from store.models.assessments import Assessment
+from store.models.base import DEFAULT_WORKSPACE, Base
 from store.models.datasets import Dataset, Input, InputTag
 from store.models.logged_models import (
     LoggedModel,
@@ -24,7 +44,8 @@ from store.models.registry import (
     RegisteredModelAlias,
     RegisteredModelTag,
 )
-from store.models.traces import TraceInfo, TraceRequestMetadata, TraceTag
+from store.models.spans import Span, SpanMetric
+from store.models.traces import TraceInfo, TraceMetric, TraceRequestMetadata, TraceTag
 from store.models.tracking import (
     Experiment,
     ExperimentTag,
@@ -38,12 +59,30 @@ from store.models.tracking import (
 metadata = Base.metadata
 # The revision these models describe: the one `trackstore db upgrade` goes to by default, and
 # the only one the guard serves.
-REVISION = "bda7b8c39065"
+REVISION = "f4a9b2c7d1e6"
+
+# Modules whose tables the store does not serve; imported so that their tables are created.
+UNSERVED_AREAS = (
+    entity_associations,
+    evaluation_datasets,
+    gateway,
+    gateway_policies,
+    issues,
+    jobs,
+    mcp_registry,
+    review_queues,
+    scorers,
+    skill_registry,
+    trace_analytics,
+    webhooks,
+    workspaces,
+)
 
 
 def create_all(connection: Connection) -> None:
-    """Create every head table on `connection`, an empty database, in the caller's transaction
-    (the tables are not looked for first: the runner calls this only when there are none)."""
+    """Create every head table (and the secrets trigger) on `connection`, an empty database,
+    in the caller's transaction (the tables are not looked for first: the runner calls this
+    only when there are none)."""
     metadata.create_all(connection, checkfirst=False)
 
 
@@ -52,8 +91,11 @@ SERVED = ServedSchema(REVISION, metadata, create_all)
 
 
 __all__ = [
+    "DEFAULT_WORKSPACE",
     "REVISION",
     "SERVED",
+    "UNSERVED_AREAS",
+    "Assessment",
     "Base",
     "Dataset",
     "Experiment",
@@ -74,7 +116,10 @@ __all__ = [
     "RegisteredModelTag",
     "Run",
     "RunTag",
+    "Span",
+    "SpanMetric",
     "TraceInfo",
+    "TraceMetric",
     "TraceRequestMetadata",
     "TraceTag",
     "create_all",

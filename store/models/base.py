@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import CheckConstraint, MetaData, column
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CheckConstraint, Float, MetaData, String, column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Lengths MLflow gives the same kind of column in many tables.
 KEY_LENGTH = 250
@@ -11,7 +11,14 @@ RUN_ID_LENGTH = 32
 EXPERIMENT_NAME_LENGTH = 256
 MODEL_NAME_LENGTH = 256
 UUID_LENGTH = 36
+USER_LENGTH = 255
 LIFECYCLE_STAGES = ("active", "deleted")
+# Every row of a workspace-scoped table names its workspace; without multi-workspace mode that
+# is always this one.
+DEFAULT_WORKSPACE = "default"
+WORKSPACE_LENGTH = 63
+# Float(53) is a double everywhere (FLOAT on SQLite, double precision, DOUBLE).
+DOUBLE = Float(precision=53)
 
 
 class Base(DeclarativeBase):
@@ -26,3 +33,8 @@ def one_of(
 ) -> CheckConstraint:
     """CHECK (column IN (values...)), as MLflow spells its enumerations."""
     return CheckConstraint(column(column_name).in_(values), name=name)
+
+
+def workspace_column() -> Mapped[str]:
+    """The workspace a row belongs to, 'default' unless a writer says otherwise."""
+    return mapped_column(String(WORKSPACE_LENGTH), nullable=False, server_default=DEFAULT_WORKSPACE)

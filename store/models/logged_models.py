@@ -11,8 +11,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import LIFECYCLE_STAGES, RUN_ID_LENGTH, UUID_LENGTH, Base, one_of
-from store.models.tracking import DOUBLE
+from store.models.base import (
+    DOUBLE,
+    LIFECYCLE_STAGES,
+    RUN_ID_LENGTH,
+    UUID_LENGTH,
+    Base,
+    one_of,
+)
 
 
 def _experiment_id(table: str, ondelete: str | None = None) -> Mapped[int]:

@@ -3,7 +3,6 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -13,20 +12,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from compat.schema_types import where_flag
+from compat.schema_types import LargeUnicodeText, where_flag
 from store.models.base import (
+    DOUBLE,
     EXPERIMENT_NAME_LENGTH,
     KEY_LENGTH,
     LIFECYCLE_STAGES,
     RUN_ID_LENGTH,
     Base,
     one_of,
+    workspace_column,
 )
 
 SOURCE_TYPES = ("NOTEBOOK", "JOB", "LOCAL", "UNKNOWN", "PROJECT")
 RUN_STATUSES = ("SCHEDULED", "FAILED", "FINISHED", "RUNNING", "KILLED")
-# Float(53) is a double everywhere (FLOAT on SQLite, double precision, DOUBLE).
-DOUBLE = Float(precision=53)
 
 
 def _run_uuid() -> Mapped[str]:
@@ -39,6 +38,8 @@ def _is_nan() -> Boolean:
 
 
 class Experiment(Base):
+    """An experiment; its name is unique within its workspace."""
+
     __tablename__ = "experiments"
 
     experiment_id: Mapped[int] = mapped_column(Integer, autoincrement=True)
@@ -47,11 +48,14 @@ class Experiment(Base):
     lifecycle_stage: Mapped[str | None] = mapped_column(String(32))
     creation_time: Mapped[int | None] = mapped_column(BigInteger)
     last_update_time: Mapped[int | None] = mapped_column(BigInteger)
+    workspace: Mapped[str] = workspace_column()
 
     __table_args__ = (
         one_of("lifecycle_stage", LIFECYCLE_STAGES, name="experiments_lifecycle_stage"),
         PrimaryKeyConstraint("experiment_id", name="experiment_pk"),
-        UniqueConstraint("name"),
+        UniqueConstraint("workspace", "name", name="uq_experiments_workspace_name"),
+        Index("idx_experiments_workspace", "workspace"),
+        Index("idx_experiments_workspace_creation_time", "workspace", "creation_time"),
     )
 
 
@@ -59,7 +63,7 @@ class ExperimentTag(Base):
     __tablename__ = "experiment_tags"
 
     key: Mapped[str] = mapped_column(String(KEY_LENGTH))
-    value: Mapped[str | None] = mapped_column(String(5000))
+    value: Mapped[str | None] = mapped_column(LargeUnicodeText)
     experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
 
     __table_args__ = (PrimaryKeyConstraint("key", "experiment_id", name="experiment_tag_pk"),)
@@ -135,6 +139,7 @@ class Metric(Base):
             "key", "timestamp", "step", "run_uuid", "value", "is_nan", name="metric_pk"
         ),
         Index("index_metrics_run_uuid", "run_uuid"),
+        Index("index_metrics_run_uuid_key_step", "run_uuid", "key", "step"),
         # Where MODIFY COLUMN drops defaults, c48cb773bb87 restored this one by retyping the
         # column, which left a second copy of the boolean's CHECK behind.
         one_of("is_nan", (0, 1)).ddl_if(callable_=where_flag("type_change_drops_default")),

@@ -28,6 +28,7 @@ from store.common.tables import (
     registered_models,
 )
 from store.logged_models.store import find_logged_model, put_model_pairs
+from store.models.base import DEFAULT_WORKSPACE
 from store.registry import reading, validation
 from store.registry.entities import (
     ACTIVE_STAGES,
@@ -37,6 +38,7 @@ from store.registry.entities import (
     STATUS_READY,
     ModelVersion,
 )
+from store.registry.reading import in_workspace
 from store.registry.search import (
     MODEL_VERSION_GRAMMAR,
     model_version_conditions,
@@ -76,7 +78,8 @@ class ModelVersionStore(SqlStore):
         A `models:/` source is resolved to the artifact location it stands for. Two writers
         racing for one number are settled by the primary key: the loser tries again. The
         version of logged model `model_id` is listed in that model's mlflow.modelVersions tag,
-        in the same transaction, so a version never exists without its listing.
+        in the same transaction, so a version never exists without its listing, and records
+        the model's source run when no run is given.
         """
         validation.check_model_name(name)
         for tag in tags:
@@ -86,6 +89,9 @@ class ModelVersionStore(SqlStore):
             try:
                 with self.session() as session:
                     location, source_run = _resolve_source(session, source, run_id)
+                    if not source_run and model_id is not None:
+                        # As MLflow 3.18: a version of a logged model comes from its run.
+                        source_run = find_logged_model(session, model_id).source_run_id
                     values = {
                         "source": source,
                         "storage_location": location,
@@ -113,11 +119,14 @@ class ModelVersionStore(SqlStore):
         _touch_model(session, name, created)
         name = reading.find_registered_model(session, name).name
         highest = session.execute(
-            select(func.max(model_versions.c.version)).where(model_versions.c.name == name)
+            select(func.max(model_versions.c.version)).where(
+                *in_workspace(model_versions), model_versions.c.name == name
+            )
         ).scalar()
         version = (highest or 0) + 1
         session.execute(
             insert(model_versions).values(
+                workspace=DEFAULT_WORKSPACE,
                 name=name,
                 version=version,
                 creation_time=created,
@@ -164,6 +173,7 @@ class ModelVersionStore(SqlStore):
                 session.execute(
                     update(model_versions)
                     .where(
+                        *in_workspace(model_versions),
                         model_versions.c.name == row.name,
                         model_versions.c.version != number,
                         model_versions.c.current_stage == target,
@@ -183,6 +193,7 @@ class ModelVersionStore(SqlStore):
             row = reading.find_model_version(session, name, number)
             session.execute(
                 delete(registered_model_aliases).where(
+                    *in_workspace(registered_model_aliases),
                     registered_model_aliases.c.name == row.name,
                     registered_model_aliases.c.version == number,
                 )
@@ -208,6 +219,7 @@ class ModelVersionStore(SqlStore):
         validation.check_alias(alias)
         with self.read_session() as session:
             stmt = select(registered_model_aliases).where(
+                *in_workspace(registered_model_aliases),
                 registered_model_aliases.c.name == name,
                 registered_model_aliases.c.alias == alias,
             )
@@ -229,6 +241,7 @@ class ModelVersionStore(SqlStore):
         order = model_version_order(parse_order_by_list(order_by, MODEL_VERSION_GRAMMAR))
         offset = offset_from_token(page_token)
         stmt = select(model_versions).where(
+            *in_workspace(model_versions),
             model_versions.c.current_stage != STAGE_DELETED_INTERNAL,
             *model_version_conditions(comparisons, self.dialect),
         )
@@ -252,6 +265,7 @@ class ModelVersionStore(SqlStore):
             row = reading.find_model_version(session, name, number)
             session.execute(
                 delete(model_version_tags).where(
+                    *in_workspace(model_version_tags),
                     model_version_tags.c.name == row.name,
                     model_version_tags.c.version == number,
                     model_version_tags.c.key == key,
@@ -283,6 +297,7 @@ def _resolve_source(session: Session, source: str, run_id: str | None) -> tuple[
     elif len(parts) == 2 and parts[1].isdigit():
         row = session.execute(
             select(model_versions).where(
+                *in_workspace(model_versions),
                 model_versions.c.name == parts[0],
                 model_versions.c.version == int(parts[1]),
                 model_versions.c.current_stage != STAGE_DELETED_INTERNAL,
@@ -318,14 +333,19 @@ def _list_on_logged_model(session: Session, model_id: str, name: str, version: i
 
 
 def _put_tags(session: Session, name: str, version: int, tags: Sequence[Tag]) -> None:
-    rows = [{"name": name, "version": version, "key": t.key, "value": t.value} for t in tags]
-    upsert(session.connection(), model_version_tags, rows, ("name", "version", "key"))
+    owner = {"workspace": DEFAULT_WORKSPACE, "name": name, "version": version}
+    rows = [{**owner, "key": t.key, "value": t.value} for t in tags]
+    upsert(session.connection(), model_version_tags, rows, ("workspace", "name", "version", "key"))
 
 
 def _update_version(session: Session, row: Row[Any], **values: Any) -> None:
     session.execute(
         update(model_versions)
-        .where(model_versions.c.name == row.name, model_versions.c.version == row.version)
+        .where(
+            *in_workspace(model_versions),
+            model_versions.c.name == row.name,
+            model_versions.c.version == row.version,
+        )
         .values(**values)
     )
 
@@ -333,6 +353,6 @@ def _update_version(session: Session, row: Row[Any], **values: Any) -> None:
 def _touch_model(session: Session, name: str, updated: int) -> None:
     session.execute(
         update(registered_models)
-        .where(registered_models.c.name == name)
+        .where(*in_workspace(registered_models), registered_models.c.name == name)
         .values(last_updated_time=updated)
     )

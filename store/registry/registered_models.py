@@ -1,10 +1,12 @@
 """Registered models: create, read, rename, describe, delete, search, tags and aliases."""
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from compat.upsert import upsert
 from store.common.base import SqlStore
@@ -18,8 +20,10 @@ from store.common.tables import (
     registered_model_tags,
     registered_models,
 )
+from store.models.base import DEFAULT_WORKSPACE
 from store.registry import reading, validation
 from store.registry.entities import ALL_STAGES, ModelVersion, RegisteredModel
+from store.registry.reading import in_workspace
 from store.registry.search import (
     IS_PROMPT_TAG,
     REGISTERED_MODEL_GRAMMAR,
@@ -47,6 +51,7 @@ class RegisteredModelStore(SqlStore):
             with self.session() as session:
                 session.execute(
                     insert(registered_models).values(
+                        workspace=DEFAULT_WORKSPACE,
                         name=name,
                         creation_time=created,
                         last_updated_time=created,
@@ -72,7 +77,7 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 update(registered_models)
-                .where(registered_models.c.name == name)
+                .where(*in_workspace(registered_models), registered_models.c.name == name)
                 .values(description=description, last_updated_time=now_ms())
             )
             row = reading.find_registered_model(session, name)
@@ -88,12 +93,12 @@ class RegisteredModelStore(SqlStore):
                 reading.find_registered_model(session, name)
                 session.execute(
                     update(registered_models)
-                    .where(registered_models.c.name == name)
+                    .where(*in_workspace(registered_models), registered_models.c.name == name)
                     .values(name=new_name, last_updated_time=updated)
                 )
                 session.execute(
                     update(model_versions)
-                    .where(model_versions.c.name == new_name)
+                    .where(*in_workspace(model_versions), model_versions.c.name == new_name)
                     .values(last_updated_time=updated)
                 )
                 row = reading.find_registered_model(session, new_name)
@@ -113,7 +118,7 @@ class RegisteredModelStore(SqlStore):
                 registered_model_aliases,
                 registered_models,
             ):
-                session.execute(delete(table).where(table.c.name == name))
+                session.execute(delete(table).where(*in_workspace(table), table.c.name == name))
 
     def search_registered_models(
         self,
@@ -128,12 +133,11 @@ class RegisteredModelStore(SqlStore):
         order = registered_model_order(parse_order_by_list(order_by, REGISTERED_MODEL_GRAMMAR))
         offset = offset_from_token(page_token)
         stmt = select(registered_models).where(
-            *registered_model_conditions(comparisons, self.dialect)
+            *in_workspace(registered_models),
+            *registered_model_conditions(comparisons, self.dialect),
         )
         with self.read_session() as session:
-            return load_page(
-                session, stmt, order, offset, max_results, reading.load_registered_models
-            )
+            return load_page(session, stmt, order, offset, max_results, _load_found)
 
     def set_registered_model_tag(self, name: str, tag: Tag) -> None:
         validation.check_model_name(name)
@@ -150,7 +154,9 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 delete(registered_model_tags).where(
-                    registered_model_tags.c.name == name, registered_model_tags.c.key == key
+                    *in_workspace(registered_model_tags),
+                    registered_model_tags.c.name == name,
+                    registered_model_tags.c.key == key,
                 )
             )
 
@@ -164,8 +170,8 @@ class RegisteredModelStore(SqlStore):
             upsert(
                 session.connection(),
                 registered_model_aliases,
-                [{"name": name, "alias": alias, "version": number}],
-                ("name", "alias"),
+                [{"workspace": DEFAULT_WORKSPACE, "name": name, "alias": alias, "version": number}],
+                ("workspace", "name", "alias"),
             )
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
@@ -176,6 +182,7 @@ class RegisteredModelStore(SqlStore):
             reading.find_registered_model(session, name)
             session.execute(
                 delete(registered_model_aliases).where(
+                    *in_workspace(registered_model_aliases),
                     registered_model_aliases.c.name == name,
                     registered_model_aliases.c.alias == alias,
                 )
@@ -209,7 +216,15 @@ class RegisteredModelStore(SqlStore):
         return already_exists(f"{new} (name={name}) already exists.")
 
 
+def _load_found(session: Session, rows: Sequence[Row[Any]]) -> list[RegisteredModel]:
+    """Models a search found, their latest versions listed as MLflow 3.18's search lists them."""
+    return reading.load_registered_models(session, rows, stages_by_name=True)
+
+
 def _put_tags(connection: Connection, name: str, tags: Sequence[Tag]) -> None:
     """Insert or overwrite tags of model `name`; of repeated keys the last one wins."""
-    rows = [{"name": name, "key": tag.key, "value": tag.value} for tag in tags]
-    upsert(connection, registered_model_tags, rows, ("name", "key"))
+    rows = [
+        {"workspace": DEFAULT_WORKSPACE, "name": name, "key": tag.key, "value": tag.value}
+        for tag in tags
+    ]
+    upsert(connection, registered_model_tags, rows, ("workspace", "name", "key"))

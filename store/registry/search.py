@@ -18,6 +18,7 @@ from store.common.tables import (
     registered_model_tags,
     registered_models,
 )
+from store.models.base import DEFAULT_WORKSPACE
 from store.search.grammar import (
     NUMBER,
     STRING,
@@ -144,12 +145,13 @@ def _conditions(
 
 def _owner_key(table: Table) -> tuple[str, ...]:
     """The columns a tag row shares with the row it tags."""
-    return ("name", "version") if table is model_versions else ("name",)
+    return ("workspace", "name", "version") if table is model_versions else ("workspace", "name")
 
 
 def _prompt_names(tag_table: Table, dialect: Dialect) -> Any:
     """The names of models that some row of `tag_table` marks as prompts."""
     return select(tag_table.c.name).where(
+        tag_table.c.workspace == DEFAULT_WORKSPACE,
         compare(tag_table.c.key, "=", IS_PROMPT_TAG, dialect),
         compare(tag_table.c.value, "=", "true", dialect),
     )

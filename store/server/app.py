@@ -16,7 +16,16 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from store.artifact_destinations import open_destination
-from store.server import artifacts, experiments, landing, logged_models, registry, runs, traces
+from store.server import (
+    artifacts,
+    experiments,
+    landing,
+    logged_models,
+    registry,
+    runs,
+    traces,
+    traces_v3,
+)
 from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
 from store.server.routing import AJAX_PREFIX, Endpoint, routes
@@ -25,6 +34,9 @@ from store.server.stores import open_stores
 URI_VARIABLE = "TRACKSTORE_SERVER_BACKEND_STORE_URI"
 ARTIFACT_ROOT_VARIABLE = "TRACKSTORE_SERVER_ARTIFACT_ROOT"
 DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
+# /version answers the MLflow release whose REST API is served: MLflow's client reads it to
+# decide whether the server takes spans over OTLP (3.4 and later).
+MLFLOW_API_VERSION = "3.18.0"
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
             *_service_routes(settings),
             *routes(chosen),
             *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
+            *(traces_v3.all_routes() if chosen else []),
             *artifacts.routes(settings.artifacts),
         ],
         lifespan=lifespan,
@@ -102,7 +115,7 @@ def _service_routes(settings: Settings) -> list[BaseRoute]:
         return PlainTextResponse("OK")
 
     async def version_text(request: Request) -> Response:
-        return PlainTextResponse(version)
+        return PlainTextResponse(MLFLOW_API_VERSION)
 
     return [
         Route("/health", health),

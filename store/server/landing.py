@@ -15,7 +15,7 @@ from starlette.routing import Route
 from compat.urls import mask_text, parse_url
 
 # The MLflow release whose schema and REST API trackstore serves, and so whose UI reads its data.
-MLFLOW_RELEASE = "3.1.4"
+MLFLOW_RELEASE = "3.18.0"
 NOT_SERVED = "not served"
 
 
@@ -63,7 +63,7 @@ MLflow release, <code>pip install mlflow=={MLFLOW_RELEASE}</code>, then{masked}<
 
 def shown_uri(uri: str) -> str:
     """`uri` as given, password masked: re-rendered from its parts, a SQLite path would come out
-    percent-encoded, which the SQLAlchemy 2.0 under MLflow 3.1.4 reads as another file name."""
+    percent-encoded, which the SQLAlchemy 2.0 under MLflow reads as another file name."""
     return mask_text(uri, parse_url(uri))
 
 

@@ -24,7 +24,7 @@ from store.server.app import Settings
 from store.server.server_flags import ServerFlags
 from store.server.static_prefix import PREFIX_VARIABLE
 from store.server.workers import Workers
-from store.tracking.bootstrap import ensure_default_experiment
+from store.tracking.bootstrap import check_single_workspace, ensure_default_experiment
 
 APP_FACTORY = "store.server.static_prefix:app_from_environment"
 
@@ -94,6 +94,7 @@ def prepare_database(
         guard.ensure_servable(engine, progress=progress)
         dialect_for(engine.dialect.name).keep_settings(engine, os.environ)
         with engine.begin() as connection:
+            check_single_workspace(connection)
             ensure_default_experiment(connection, settings.artifact_root)
     finally:
         engine.dispose()

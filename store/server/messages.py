@@ -6,6 +6,7 @@ answers a wrong or missing value with INVALID_PARAMETER_VALUE, as MLflow's serve
 """
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, overload
 
@@ -136,6 +137,27 @@ class Message:
     def run_id(self) -> str:
         """The run id, which older clients send as `run_uuid`."""
         return self.text("run_id") or self.required_text("run_uuid")
+
+    def document(self, name: str) -> dict[str, Any]:
+        """A nested message as plain JSON, for stores that read MLflow's message shapes whole."""
+        value = self._raw(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise _invalid(name, value, "a JSON object")
+        return value
+
+    def field_mask(self, name: str) -> list[str]:
+        """A FieldMask's paths: protobuf's JSON writes them as one comma-separated string of
+        camelCase names; a {"paths": [...]} object is read too."""
+        value = self._raw(name)
+        if isinstance(value, dict):
+            value = value.get("paths") or []
+        if isinstance(value, str):
+            value = [path for path in value.split(",") if path]
+        if not isinstance(value, list):
+            raise _invalid(name, value, "a field mask")
+        return [re.sub(r"(?<!^)(?=[A-Z])", "_", str(path)).lower() for path in value]
 
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:

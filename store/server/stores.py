@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from compat import dialect_for, make_engine
 from store.logged_models.store import LoggedModelStore
 from store.registry.store import RegistryStore
-from store.traces.trace_infos import TraceStore
+from store.traces.trace_infos import TraceStoreV3
 from store.tracking.store import TrackingStore
 
 
@@ -20,7 +20,7 @@ class Stores:
     tracking: TrackingStore
     registry: RegistryStore
     logged_models: LoggedModelStore
-    traces: TraceStore
+    traces: TraceStoreV3
     # Handlers run on the event loop rather than in a thread: a file database answers without
     # network waits, so the hand-off to a thread would cost more than it frees.
     run_inline: bool
@@ -37,6 +37,6 @@ def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
         tracking=TrackingStore(engine, artifact_root),
         registry=RegistryStore(engine),
         logged_models=LoggedModelStore(engine),
-        traces=TraceStore(engine),
+        traces=TraceStoreV3(engine),
         run_inline=dialect_for(engine.dialect.name).file_based,
     )

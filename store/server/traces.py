@@ -74,7 +74,13 @@ def delete_trace_tag(stores: Stores, message: Message) -> Result:
     return None
 
 
+def link_traces_to_run(stores: Stores, message: Message) -> Result:
+    stores.traces.link_traces_to_run(message.texts("trace_ids"), message.required_text("run_id"))
+    return None
+
+
 ENDPOINTS = [
+    Endpoint("POST", "/traces/link-to-run", link_traces_to_run),
     Endpoint("POST", "/traces", start_trace),
     Endpoint("GET", "/traces", search_traces),
     Endpoint("POST", "/traces/delete-traces", delete_traces),

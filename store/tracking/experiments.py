@@ -13,6 +13,7 @@ from store.common.base import SqlStore
 from store.common.errors import INVALID_STATE, StoreError, already_exists, not_found
 from store.common.paging import Page, check_max_results, fetch_page, offset_from_token
 from store.common.tables import experiment_tags, experiments, runs
+from store.models.base import DEFAULT_WORKSPACE
 from store.search import parse_filter, parse_order_by_list
 from store.search.sql import compare
 from store.tracking import validation
@@ -52,6 +53,7 @@ class ExperimentStore(SqlStore):
                     raise already_exists(f"Experiment(name={name}) already exists.")
                 result = session.connection().execute(
                     insert(experiments).values(
+                        workspace=DEFAULT_WORKSPACE,
                         name=name,
                         artifact_location=location,
                         lifecycle_stage=ACTIVE,

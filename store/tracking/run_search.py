@@ -8,7 +8,7 @@ Metrics are searched and ordered by their latest value (`latest_metrics`), as ML
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, case, select, true
+from sqlalchemy import Select, and_, case, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
@@ -77,12 +77,20 @@ def run_filter(comparison: Comparison, dialect: Dialect) -> ColumnElement[bool]:
 
 
 def _keyed(table: Any, key: str, op: str, value: Any, dialect: Dialect) -> ColumnElement[bool]:
+    condition = compare(table.c.value, op, value, dialect)
     if table is latest_metrics:
-        value = float(value)
-    matching = select(table.c.run_uuid).where(
-        compare(table.c.key, "=", key, dialect), compare(table.c.value, op, value, dialect)
-    )
+        condition = _metric_condition(op, float(value), dialect)
+    matching = select(table.c.run_uuid).where(compare(table.c.key, "=", key, dialect), condition)
     return runs.c.run_uuid.in_(matching)
+
+
+def _metric_condition(op: str, value: float, dialect: Dialect) -> ColumnElement[bool]:
+    """A numeric comparison with a latest metric, as MLflow 3.18 makes it: a NaN (stored as 0)
+    satisfies only `!=`, whatever the 0 it is stored as would say."""
+    condition = compare(latest_metrics.c.value, op, value, dialect)
+    if op == "!=":
+        return or_(condition, latest_metrics.c.is_nan == true())
+    return and_(condition, latest_metrics.c.is_nan == false())
 
 
 def _dataset_runs(key: str, op: str, value: Any, dialect: Dialect) -> Select[Any]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.client_scenarios import assert_same_answers, normalise
 from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
-from tests.mlflow_314.test_server_client import assert_same_answers, normalise
 from tests.moto_s3 import MotoS3, moto_s3
 from tests.twins import twin_database
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
+from tests.client_scenarios import both_servers
 from tests.live_server import LiveServer
-from tests.mlflow_314.test_server_client import both_servers
 
 pytestmark = pytest.mark.mlflow_314
 API = "/api/2.0/mlflow"

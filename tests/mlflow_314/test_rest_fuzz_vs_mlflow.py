@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from tests.client_scenarios import both_servers
 from tests.live_server import LiveServer
-from tests.mlflow_314.test_server_client import both_servers
 from tests.rest_fuzz import FuzzRequest, render, requests, seed
 
 pytestmark = pytest.mark.mlflow_314

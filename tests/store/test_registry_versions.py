@@ -158,6 +158,19 @@ def test_a_logged_model_source_gives_location_and_run(
     assert registry.get_model_version_download_uri(name, 1) == logged.artifact_location
 
 
+def test_a_version_of_a_logged_model_takes_its_run(
+    store: TrackingStore, registry: RegistryStore, name: str, run_id: str
+) -> None:
+    """As MLflow 3.18: given a model id and no run, a version records the model's source run."""
+    experiment_id = store.get_run(run_id).info.experiment_id
+    logged = LoggedModelStore(store.engine).create_logged_model(experiment_id, source_run_id=run_id)
+    version = registry.create_model_version(name, "s3://b/m", model_id=logged.model_id)
+    assert version.run_id == run_id
+    assert registry.create_model_version(name, "s3://b/m", "", model_id=logged.model_id).run_id == (
+        run_id
+    )
+
+
 def test_a_version_of_a_logged_model_is_listed_on_it(
     store: TrackingStore, registry: RegistryStore, name: str, experiment_id: str
 ) -> None:

@@ -85,7 +85,9 @@ def search(store: TrackingStore, corpus: Corpus, text: str = "", **options: obje
         ("metrics.acc <= 0.7", ["epsilon", "Beta"]),
         ("metrics.acc = 0.8", ["gamma"]),
         ("metrics.acc != 0.8", ["epsilon", "Beta", "alpha"]),
-        ("metrics.loss < 1", ["gamma", "Beta", "alpha"]),  # NaN is stored as 0, as in MLflow
+        ("metrics.loss < 1", ["gamma", "alpha"]),
+        ("metrics.loss != 0", ["gamma", "Beta", "alpha"]),
+        ("metrics.loss = 0", []),
         ("params.lr = '0.1'", ["gamma", "alpha"]),
         ("params.lr != '0.1'", ["Beta"]),
         ("params.opt LIKE 'a%'", ["alpha"]),

@@ -1,9 +1,9 @@
-"""Registry, logged model and trace data crosses between trackstore and MLflow 3.1.4 unchanged.
+"""Registry and logged model data crosses between trackstore and MLflow 3.18.0 unchanged.
 
-Each direction writes registered models and versions, logged models and traces with one side
+Each direction writes registered models and versions and logged models with one side
 and reads all of it back through both, as MLflow's REST JSON: single reads, latest versions,
 aliases, download URIs, and what a set of searches return in which order. Both sides share
-one database, created by trackstore. Run with `/opt/mlflow-ref/bin/pytest`.
+one database, created by trackstore. Run with `/opt/mlflow-318/bin/pytest`.
 """
 
 import uuid
@@ -16,14 +16,13 @@ import pytest
 from compat import make_engine
 from store.logged_models.store import LoggedModelStore
 from store.registry.store import RegistryStore
-from store.traces.trace_infos import TraceStore
 from store.tracking.entities import Metric, Tag
 from store.tracking.store import TrackingStore
-from tests.mlflow_314.test_tracking_roundtrip import close, mlflow_store, normal, proto_json
+from tests.mlflow_compat.test_tracking_roundtrip import close, mlflow_store, normal, proto_json
 from tests.store.fresh import create_fresh_schema
 
-pytestmark = pytest.mark.mlflow_314
-mlflow = pytest.importorskip("mlflow")
+pytestmark = pytest.mark.mlflow_compat
+mlflow = pytest.importorskip("mlflow", minversion="3.18")
 
 MODEL_SEARCHES = [
     ("name LIKE '{p}%'", ["name DESC"]),
@@ -41,13 +40,6 @@ MODEL_ORDERS: list[list[dict[str, Any]]] = [
     [{"field_name": "metrics.acc", "ascending": False}],
     [{"field_name": "name", "ascending": True}],
 ]
-TRACE_SEARCHES = [
-    ("", []),
-    ("status = 'OK'", ["timestamp_ms ASC"]),
-    ("name = 'chat'", ["execution_time DESC"]),
-    ("tags.env = 'prod'", ["request_id"]),
-    ("run_id = 'r1'", []),
-]
 
 
 @dataclass
@@ -58,7 +50,6 @@ class Written:
     experiment_id: str
     versions: dict[str, list[int]] = field(default_factory=dict)
     model_ids: list[str] = field(default_factory=list)
-    request_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,11 +72,10 @@ def sides(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         "tracking": tracking,
         "registry": RegistryStore(engine),
         "models": LoggedModelStore(engine),
-        "traces": TraceStore(engine),
     }
     theirs_tracking = mlflow_store(backend, artifacts)
     theirs = {"tracking": theirs_tracking, "registry": MlflowRegistry(backend)}
-    theirs["models"] = theirs["traces"] = theirs_tracking
+    theirs["models"] = theirs_tracking
     written = {
         "trackstore": write(TrackstoreWriter(ours)),
         "mlflow": write(MlflowWriter(theirs)),
@@ -170,23 +160,6 @@ def test_logged_model_searches_agree(
         same_list(found, expected)
 
 
-def test_traces_read_back_identically(case: tuple[Sides, Written]) -> None:
-    sides, written = case
-    for request_id in written.request_ids:
-        same(sides.ours["traces"].get_trace_info(request_id),
-                    sides.theirs["traces"].get_trace_info(request_id))  # fmt: skip
-
-
-@pytest.mark.parametrize(("text", "order_by"), TRACE_SEARCHES)
-def test_trace_searches_agree(case: tuple[Sides, Written], text: str, order_by: list[str]) -> None:
-    sides, written = case
-    ids = [written.experiment_id]
-    found, _ = sides.ours["traces"].search_traces(ids, text, 100, order_by)
-    expected, _ = sides.theirs["traces"].search_traces(ids, text, 100, order_by)
-    assert found, f"{text!r} matches some traces"
-    same_list(found, expected)
-
-
 def same(ours: Any, theirs: Any) -> None:
     """trackstore's entity renders as MLflow renders its own (tag lists in key order)."""
     assert normal(ours.to_json()) == normal(proto_json(theirs))
@@ -199,7 +172,7 @@ def same_list(ours: Any, theirs: Any) -> None:
 
 def write(writer: "Writer") -> Written:
     """Three models (one a prompt) with versions, stages, aliases and tags; logged models with
-    params, tags and metrics; traces with metadata and tags."""
+    params, tags and metrics."""
     prefix = f"rt{uuid.uuid4().hex[:8]}"
     written = Written(prefix, writer.experiment(f"{prefix}-experiment"))
     for index, team in enumerate(["red", "blue", "red"]):
@@ -218,10 +191,6 @@ def write(writer: "Writer") -> Written:
     for index in range(3):
         model_id = writer.logged_model(written.experiment_id, f"lm{index}", run_id, index)
         written.model_ids.append(model_id)
-    for index, (status, name) in enumerate([("OK", "chat"), ("ERROR", "chat"), ("OK", "rag")]):
-        request_id = writer.trace(written.experiment_id, 100 * (index + 1), f"r{index}", name)
-        writer.end(request_id, 100 * (index + 1) + 7 * index, status, index == 1)
-        written.request_ids.append(request_id)
     return written
 
 
@@ -243,8 +212,6 @@ class Writer(Protocol):
     def alias(self, name: str, alias: str, version: int) -> None: ...
     def delete_version(self, name: str, version: int) -> None: ...
     def logged_model(self, experiment_id: str, name: str, run_id: str, index: int) -> str: ...
-    def trace(self, experiment_id: str, start: int, run: str, name: str) -> str: ...
-    def end(self, request_id: str, end: int, status: str, tagged: bool) -> None: ...
 
 
 class TrackstoreWriter:
@@ -252,7 +219,6 @@ class TrackstoreWriter:
         self.tracking: TrackingStore = stores["tracking"]
         self.registry: RegistryStore = stores["registry"]
         self.models: LoggedModelStore = stores["models"]
-        self.traces: TraceStore = stores["traces"]
 
     def experiment(self, name: str) -> str:
         return self.tracking.create_experiment(name)
@@ -284,17 +250,6 @@ class TrackstoreWriter:
         if index:
             self.models.finalize_logged_model(model.model_id, "READY")
         return model.model_id
-
-    def trace(self, experiment_id: str, start: int, run: str, name: str) -> str:
-        metadata = {"mlflow.sourceRun": run}
-        info = self.traces.start_trace(experiment_id, start, metadata, {"mlflow.traceName": name})
-        return info.request_id
-
-    def end(self, request_id: str, end: int, status: str, tagged: bool) -> None:
-        self.traces.end_trace(request_id, end, status, {"extra": "1"}, {"env": "prod"})
-        if tagged:
-            self.traces.set_trace_tag(request_id, "note", "x")
-            self.traces.delete_trace_tag(request_id, "env")
 
 
 class MlflowWriter:
@@ -345,18 +300,3 @@ class MlflowWriter:
         if index:
             self.tracking.finalize_logged_model(model.model_id, entities.LoggedModelStatus.READY)
         return model.model_id  # type: ignore[no-any-return]
-
-    def trace(self, experiment_id: str, start: int, run: str, name: str) -> str:
-        metadata = {"mlflow.sourceRun": run}
-        tags = {"mlflow.traceName": name}
-        return self.tracking.start_trace(experiment_id, start, metadata, tags).request_id  # type: ignore[no-any-return]
-
-    def end(self, request_id: str, end: int, status: str, tagged: bool) -> None:
-        from mlflow.entities.trace_status import TraceStatus
-
-        self.tracking.end_trace(
-            request_id, end, TraceStatus(status), {"extra": "1"}, {"env": "prod"}
-        )
-        if tagged:
-            self.tracking.set_trace_tag(request_id, "note", "x")
-            self.tracking.delete_trace_tag(request_id, "env")

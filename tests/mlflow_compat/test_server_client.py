@@ -1,0 +1,70 @@
+"""The real MLflow 3.18.0 client against `trackstore server` and `mlflow server` 3.18.0, side by
+side.
+
+Each server is started once per session on a new SQLite database and `mlflow server` is the one
+beside the running Python (tests/live_server.py). The scenarios are tests/client_scenarios.py's,
+which tests/mlflow_314 runs with MLflow 3.1.4's client; every answer is compared. Traces, which
+3.18's client sends through the v3 API, are compared in this folder's test_traces*.py.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live_server import LiveServer
+
+pytest.importorskip("mlflow", minversion="3.18")
+
+from tests.client_scenarios import (
+    SAME_ON_BOTH,
+    Scenario,
+    assert_same,
+    assert_same_answers,
+    both_servers,
+    check_pyfunc_answer,
+    on_both,
+    pyfunc_log_model_and_register,
+    registered_models_versions_and_aliases,
+    unknown_path_statuses,
+)
+
+pytestmark = pytest.mark.mlflow_compat
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
+    yield from both_servers(tmp_path_factory.mktemp("servers"))
+
+
+@pytest.fixture(scope="session")
+def local_artifact_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, LiveServer]]:
+    """Both servers keeping artifacts in a local folder the client writes to directly."""
+    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
+
+
+@pytest.fixture(autouse=True)
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail fast: an error answer must not be retried for minutes by the client."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [*SAME_ON_BOTH, registered_models_versions_and_aliases],
+    ids=lambda scenario: scenario.__name__,
+)
+def test_scenario_answers_alike(servers: dict[str, LiveServer], scenario: Scenario) -> None:
+    assert_same(servers, scenario)
+
+
+def test_unknown_path_is_not_found_on_both(servers: dict[str, LiveServer]) -> None:
+    assert unknown_path_statuses(servers) == {"mlflow": 404, "trackstore": 404}
+
+
+def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveServer]) -> None:
+    theirs, ours = on_both(local_artifact_servers, pyfunc_log_model_and_register)
+    check_pyfunc_answer(ours)
+    assert_same_answers(theirs, ours)
