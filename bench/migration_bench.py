@@ -1,12 +1,16 @@
-"""Upgrading a large old database (451aebb31d03) to head: trackstore against MLflow 3.1.4.
+"""Upgrading a large database to the chain's head: trackstore against MLflow 3.18.0.
 
-Both tools get an identical database — same deterministic rows — on the same server in the same
-run; the benchmark prints each one's time, the ratio, and whether every table ends identical.
-Run it where MLflow 3.1.4 is installed (`tox -e bench -- migration_bench ...`).
+From each starting point (by default 451aebb31d03, the oldest the data fits, and bda7b8c39065,
+where MLflow 3.1.4 leaves a database), both tools get an identical database — same
+deterministic rows — on the same server in the same run, trackstore's turn right before
+MLflow's so both meet the same load. The benchmark prints each one's time, the ratio, whether
+every table ends identical, and the load average around the pair. Run it where MLflow 3.18.0 is
+installed (`tox -e bench -- migration_bench ...`).
 """
 
 import argparse
 import math
+import os
 import random
 import re
 import tempfile
@@ -23,6 +27,8 @@ from compat.databases import create_database, drop_database
 from migrations import runner
 
 START = "451aebb31d03"
+# Where MLflow 3.1.4 (and every release from 3.0.1 on) leaves a database.
+MLFLOW_314_HEAD = "bda7b8c39065"
 KEYS = ("loss", "accuracy", "lr", "val_loss", "val_accuracy")
 
 
@@ -30,24 +36,74 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_data_arguments(parser, runs=5000)
     parser.add_argument(
+        "--start",
+        action="append",
+        help=f"revision to start from, repeatable (default: {START} and {MLFLOW_314_HEAD})",
+    )
+    parser.add_argument(
         "--per-revision", action="store_true", help="also print each revision's seconds per tool"
     )
     args = parser.parse_args()
+    starts = args.start or [START, MLFLOW_314_HEAD]
+    problem = unfit_start(starts) or mlflow_elsewhere()
+    if problem:
+        parser.exit(2, f"{problem}\n")
+    for start in starts:
+        compare(start, args)
+
+
+def unfit_start(starts: list[str]) -> str | None:
+    """Why a starting revision cannot be benchmarked, or None: the data needs 451aebb31d03's
+    metrics (with steps), and the head has nothing left to upgrade."""
+    chain = runner.chain()
+    for start in starts:
+        if start not in chain[chain.index(START) : -1]:
+            return (
+                f"--start {start} is not a revision from {START} up to the one before the "
+                f"head {chain[-1]}; name one of those (see `trackstore db history`)."
+            )
+    return None
+
+
+def mlflow_elsewhere() -> str | None:
+    """Why the installed MLflow cannot be compared with trackstore's chain, or None."""
+    from tests.mlflow_reference import mlflow_head, mlflow_version
+
+    if mlflow_head() == runner.head_revision():
+        return None
+    return (
+        f"MLflow {mlflow_version()} ends its chain at {mlflow_head()}, not at trackstore's head "
+        f"{runner.head_revision()}; run the benchmark where MLflow 3.18.0 is installed "
+        "(`tox -e bench`)."
+    )
+
+
+def compare(start: str, args: argparse.Namespace) -> None:
+    """One pair from `start` to head: build, upgrade with each tool in turn, compare, print."""
+    from tests.mlflow_reference import mlflow_version
+
     clocks = RevisionClock(args.per_revision), RevisionClock(args.per_revision)
     with TwoDatabases(args.server) as (ours, theirs):
         for uri in (ours, theirs):
-            build(uri, args.runs, args.params_per_run, args.steps)
+            build(uri, args.runs, args.params_per_run, args.steps, start)
+        load_before = os.getloadavg()[0]
         with clocks[0]:
-            trackstore_s = timed(lambda: runner.upgrade(make_engine(ours), "head"))
+            trackstore_s = timed(lambda: trackstore_upgrade(ours))
+        # MLflow's half can take an hour: the first figure is kept even if it is cut short.
+        print(f"from {start}: trackstore {trackstore_s:.1f} s; MLflow's turn now", flush=True)
         with clocks[1]:
             mlflow_s = timed(lambda: mlflow_upgrade(theirs))
+        load_after = os.getloadavg()[0]
         same = same_rows(ours, theirs)
     if args.per_revision:
         print_revisions(clocks[0].seconds, clocks[1].seconds)
     rows = args.runs * len(KEYS) * args.steps
     print(
-        f"metric rows {rows:,}: trackstore {trackstore_s:.1f} s, MLflow 3.1.4 {mlflow_s:.1f} s, "
-        f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}"
+        f"from {start} to {runner.head_revision()}, metric rows {rows:,}: "
+        f"trackstore {trackstore_s:.1f} s, MLflow {mlflow_version()} {mlflow_s:.1f} s, "
+        f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}, "
+        f"load {load_before:.1f} before, {load_after:.1f} after",
+        flush=True,
     )
 
 
@@ -98,6 +154,16 @@ def add_data_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
     parser.add_argument("--steps", type=int, default=40, help="steps per metric key and run")
 
 
+def trackstore_upgrade(uri: str) -> None:
+    """Upgrade to head and close, as MLflow's upgrade closes its engine: SQLite copies its WAL
+    back into the database when the last connection closes, and that belongs to the upgrade."""
+    engine = make_engine(uri)
+    try:
+        runner.upgrade(engine, "head")
+    finally:
+        engine.dispose()
+
+
 def mlflow_upgrade(uri: str) -> None:
     from tests.mlflow_reference import mlflow_upgrade as upgrade
 
@@ -133,8 +199,9 @@ class TwoDatabases:
                 drop_database(self.server, name)
 
 
-def build(uri: str, runs: int, params_per_run: int, steps: int) -> None:
-    """A database at 451aebb31d03 filled with the same pseudo-random rows every time."""
+def build(uri: str, runs: int, params_per_run: int, steps: int, start: str = START) -> None:
+    """A database at `start` holding the same pseudo-random rows every time: filled at
+    451aebb31d03, then upgraded by trackstore (whose schema there is MLflow's)."""
     engine = make_engine(uri)
     runner.upgrade(engine, START)
     tables = MetaData()
@@ -177,6 +244,8 @@ def build(uri: str, runs: int, params_per_run: int, steps: int) -> None:
         )
         insert_chunks(connection, tables.tables["params"], params(run_ids, params_per_run))
         insert_chunks(connection, tables.tables["metrics"], metrics(run_ids, steps, rng))
+    if start != START:
+        runner.upgrade(engine, start)
     engine.dispose()
 
 

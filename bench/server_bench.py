@@ -9,7 +9,7 @@ one file of --artifact-mib MiB through each server's artifact proxy to a local f
 alternating rounds, and the benchmark prints MiB/s, the ratio and the peak RSS of the server's
 processes (the largest VmHWM among the server and its workers). Run it where MLflow 3.1.4 is
 installed:
-`tox -e bench -- server_bench` or `/opt/mlflow-ref/bin/python -m bench server_bench`.
+`tox -e bench-314 -- server_bench` or `/opt/mlflow-ref/bin/python -m bench server_bench`.
 """
 
 import argparse

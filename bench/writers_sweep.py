@@ -7,7 +7,7 @@ created, batches of 10 metrics, a param and a tag logged) for the same time; the
 turns at each count, so that a busy host slows both alike. Printed per count and server:
 requests per second, p50 and p99 latency, answers that were not 2xx, acknowledged rows missing
 from the database afterwards, and the load generator's CPU (to show it was not the bottleneck).
-Run it where MLflow 3.1.4 is installed: `tox -e bench -- writers_sweep` or
+Run it where MLflow 3.1.4 is installed: `tox -e bench-314 -- writers_sweep` or
 `PYTHONPATH=. /opt/mlflow-ref/bin/python -m bench writers_sweep --clients 4 8 16 32`.
 """
 

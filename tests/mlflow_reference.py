@@ -4,7 +4,10 @@ Shared by the MLflow suites (tests/mlflow_compat with MLflow 3.18.0, tests/mlflo
 3.1.4) and the benchmarks; only their environments have MLflow, and the product never imports it.
 """
 
+from importlib.metadata import version
+
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 
@@ -22,3 +25,17 @@ def mlflow_upgrade(uri: str, revision: str = "heads") -> None:
             command.upgrade(config, revision)
     finally:
         engine.dispose()
+
+
+def mlflow_head() -> str:
+    """The revision the installed MLflow's chain ends at."""
+    from mlflow.store.db.utils import _get_alembic_config
+
+    head = ScriptDirectory.from_config(_get_alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "MLflow's revision chain has no head"
+    return head
+
+
+def mlflow_version() -> str:
+    """The installed MLflow's version, as its package metadata records it."""
+    return version("mlflow")

@@ -19,6 +19,7 @@ DOCS = [ROOT / "README.md", ROOT / "docker" / "README.md", *sorted((ROOT / "docs
 SOURCE = ROOT / "docs" / "performance.md"
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB", "mysql": "MySQL"}
 REVISION = re.compile(r"\b[0-9a-f]{12,13}\b")
+START = re.compile(r"\b(?i:from) `?([0-9a-f]{12,13})\b")
 SECONDS = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?) s\b")
 DATABASE_THEN_SECONDS = re.compile(
     r"\b(SQLite|PostgreSQL|MariaDB|MySQL)\b(?: [\d.]+)? (\d[\d,]*(?:\.\d+)?) s\b"
@@ -63,12 +64,10 @@ def _without_code(text: str) -> str:
 
 
 def _row(found: Found, heading: str, header: list[str], cells: list[str], where: str) -> None:
-    revisions = [match for cell in cells for match in REVISION.findall(cell)]
-    if len(set(revisions)) == 1:
-        subject = revisions[0]
-    elif "whole chain" in heading:
-        subject = "whole chain"
-    else:
+    # Under a heading about the whole chain, the revision a row names is where it started.
+    revisions = {match for cell in cells for match in REVISION.findall(cell)}
+    subject = _subject("whole chain" in heading, revisions, revisions)
+    if subject is None:
         return
     row_databases = database_in(cells[0])
     for column, cell in zip(header, cells, strict=False):
@@ -82,14 +81,23 @@ def _row(found: Found, heading: str, header: list[str], cells: list[str], where:
 
 
 def _sentence(found: Found, sentence: str, where: str) -> None:
-    subjects = set(REVISION.findall(sentence))
-    if "whole chain" in sentence.lower():
-        subjects.add("whole chain")
+    revisions, starts = set(REVISION.findall(sentence)), set(START.findall(sentence))
+    subject = _subject("whole chain" in sentence.lower(), revisions, starts)
     databases = database_in(sentence)
     seconds = SECONDS.search(sentence)
-    if len(subjects) == 1 and len(databases) == 1 and seconds:
+    if subject is not None and len(databases) == 1 and seconds:
         tool = tool_of(sentence[: seconds.start()].rsplit(",", 1)[-1])
-        found[(subjects.pop(), databases[0], tool)].add((seconds.group(1), where))
+        found[(subject, databases[0], tool)].add((seconds.group(1), where))
+
+
+def _subject(whole_chain: bool, revisions: set[str], starts: set[str]) -> str | None:
+    """What a figure times: one revision, the whole chain, or the whole chain from the one
+    revision named as its start (where the benchmark began); None when that is unclear."""
+    if whole_chain:
+        if revisions != starts or len(starts) > 1:
+            return None
+        return " from ".join(["whole chain", *starts])
+    return revisions.pop() if len(revisions) == 1 else None
 
 
 def every_figure() -> Found:
@@ -130,7 +138,8 @@ def test_the_source_is_dated_with_machine_and_load() -> None:
     assert "2-core" in section
     assert re.search(r"load (about )?\d", section)
     assert {
-        ("whole chain", "MariaDB", "trackstore"),
+        ("whole chain from 451aebb31d03", "MariaDB", "trackstore"),
+        ("whole chain from bda7b8c39065", "MariaDB", "trackstore"),
         ("181f10493468", "PostgreSQL", "trackstore"),
     } <= (set(figures(SOURCE)))
 
@@ -141,7 +150,10 @@ def test_the_finder_sees_figures_in_tables_cells_and_sentences(tmp_path: Path) -
         "## The whole chain\n\n| database | trackstore | MLflow 3.1.4 |\n|---|---|---|\n"
         "| MariaDB 10.11 | 44.1 s | 1,514.0 s |\n\n## Chain\n\n| revision | cost |\n|---|---|\n"
         "| `181f10493468` | SQLite 13 s, PostgreSQL 9 s |\n\n"
-        "The MariaDB column is from the loaded machine, where the whole chain took 92 s.\n"
+        "The MariaDB column is from the loaded machine, where the whole chain took 92 s.\n\n"
+        "## The whole chain, from two points\n\n| database | from | trackstore |\n|---|---|---|\n"
+        "| SQLite 3.40 | `451aebb31d03` | 21.8 s |\n| SQLite 3.40 | `bda7b8c39065` | 6.5 s |\n\n"
+        "From bda7b8c39065 the whole chain took 7 s on PostgreSQL.\n"
     )
     found = {key: {value for value, _ in values} for key, values in figures(page).items()}
     assert found == {
@@ -149,4 +161,7 @@ def test_the_finder_sees_figures_in_tables_cells_and_sentences(tmp_path: Path) -
         ("whole chain", "MariaDB", "mlflow"): {"1,514.0"},
         ("181f10493468", "SQLite", "trackstore"): {"13"},
         ("181f10493468", "PostgreSQL", "trackstore"): {"9"},
+        ("whole chain from 451aebb31d03", "SQLite", "trackstore"): {"21.8"},
+        ("whole chain from bda7b8c39065", "SQLite", "trackstore"): {"6.5"},
+        ("whole chain from bda7b8c39065", "PostgreSQL", "trackstore"): {"7"},
     }
