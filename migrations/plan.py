@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from compat import Dialect, dialect_for, mask_url
 from migrations import runner
+from migrations.progress import one_line
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _pending(current: str | None, target: str) -> list[Script]:
 def _step(script: Script, rewrite: Rewrite, counts: Mapping[str, int], per_row: float) -> Step:
     rows = {name: counts.get(name, 0) for name in rewrite.tables}
     seconds = SECONDS_PER_REVISION + sum(rows.values()) * rewrite.passes * per_row
-    return Step(script.revision, script.doc, undo_of(script.module), rows, seconds)
+    return Step(script.revision, one_line(script.doc), undo_of(script.module), rows, seconds)
 
 
 def undo_of(module: ModuleType) -> str:

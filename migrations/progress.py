@@ -9,6 +9,11 @@ from alembic import op
 Progress = Callable[[str], None]
 
 
+def one_line(doc: str) -> str:
+    """A revision's description on one line, as every listing prints it."""
+    return " ".join(doc.split())
+
+
 def on_version_apply(progress: Progress | None) -> Callable[..., None]:
     """An Alembic `on_version_apply` callback printing `<rev> <message> <seconds>` per step."""
     started = [time.perf_counter()]
@@ -18,13 +23,12 @@ def on_version_apply(progress: Progress | None) -> Callable[..., None]:
         if progress is not None:
             seconds = f"in {now - started[0]:.2f} s"
             if step.is_upgrade:
-                progress(f"upgraded to {step.up_revision_id} ({step.up_revision.doc}) {seconds}")
+                doc = one_line(step.up_revision.doc)
+                progress(f"upgraded to {step.up_revision_id} ({doc}) {seconds}")
             else:
                 below = _one(step.down_revision_ids)
-                progress(
-                    f"undid {step.up_revision_id} ({step.up_revision.doc}), now at {below} "
-                    f"{seconds}"
-                )
+                doc = one_line(step.up_revision.doc)
+                progress(f"undid {step.up_revision_id} ({doc}), now at {below} {seconds}")
         started[0] = now
 
     return report

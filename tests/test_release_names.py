@@ -65,7 +65,7 @@ def test_history_names_the_release_that_first_shipped_each_revision() -> None:
     assert shipped["df50e92ffc5e"] == "MLflow 1.2.0"
     assert shipped["0584bdc529eb"] == "MLflow 2.18.0"
     assert shipped["bda7b8c39065"] == "MLflow 3.0.1"
-    assert lines[-1].endswith("(head)")
+    assert lines[-1].endswith("(head, served)")
 
 
 def test_upgrade_and_downgrade_by_release_name(at_2_22: Path) -> None:

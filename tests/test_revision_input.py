@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from migrations import runner
+from migrations.progress import one_line
 from tests.cli import run_trackstore
 
 # A revision no release up to MLflow 3.18.0 holds: a database a newer MLflow upgraded.
@@ -125,8 +126,9 @@ def test_downgrade_lines_name_what_was_undone_and_where_it_now_is(at_head: Path)
     result = run_trackstore("db", "downgrade", f"sqlite:///{at_head}", "f5a4f2784254")
     assert result.returncode == 0, result.stderr
     lines = [re.sub(r" in \d+\.\d+ s$", "", line) for line in result.stdout.splitlines()]
-    docs = {script.revision: script.doc for script in runner.history()}
-    chain = ["bda7b8c39065", "6953534de441", "400f98739977", "0584bdc529eb", "f5a4f2784254"]
+    docs = {script.revision: one_line(script.doc) for script in runner.history()}
+    revisions = [script.revision for script in runner.history()]
+    chain = list(reversed(revisions[revisions.index("f5a4f2784254") :]))
     assert [line for line in lines if line.startswith("undid ")] == [
         f"undid {undone} ({docs[undone]}), now at {below}"
         for undone, below in itertools.pairwise(chain)

@@ -78,6 +78,8 @@ def test_upgrade_without_a_revision_creates_the_served_one(
 
 
 def test_upgrade_to_head_walks_the_whole_chain(fresh_backend: str, fresh_engine: Engine) -> None:
+    started = run_trackstore("db", "upgrade", fresh_backend, "--revision", "451aebb31d03")
+    assert started.returncode == 0, started.stderr
     result = run_trackstore("db", "upgrade", fresh_backend, "--revision", "head")
     assert result.returncode == 0, result.stderr
     assert recorded(fresh_engine) == runner.head_revision()

@@ -15,6 +15,7 @@ from compat.urls import mask_text, parse_url
 from migrations import backups, plan, releases, runner
 from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
+from migrations.progress import one_line
 from migrations.rehearse import rehearse as rehearse_backup
 from migrations.rehearse import write_junit
 from store import models
@@ -206,7 +207,7 @@ def history() -> None:
     for script in runner.history():
         marks = ", ".join(name for name, revision in ends if revision == script.revision)
         shipped = releases.shipped_in(script.revision, chain)
-        doc = " ".join(script.doc.split())
+        doc = one_line(script.doc)
         echo(f"{script.revision:<13} {shipped:<14} {doc}{f' ({marks})' if marks else ''}")
 
 
