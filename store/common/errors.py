@@ -115,4 +115,3 @@ def name_resolves_elsewhere(path: str, name: str) -> StoreError:
 
 def too_long(what: str, limit: int) -> StoreError:
     return StoreError(f"'{what}' exceeds the maximum length of {limit} characters.")
-

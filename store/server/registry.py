@@ -125,9 +125,7 @@ def get_model_version_download_uri(stores: Stores, message: Message) -> Result:
 
 
 def search_model_versions(stores: Stores, message: Message) -> Result:
-    found = stores.registry.search_model_versions(
-        **search_options(message, VERSIONS_PAGE_LIMIT)
-    )
+    found = stores.registry.search_model_versions(**search_options(message, VERSIONS_PAGE_LIMIT))
     return page([v.to_json() for v in found.items], found.next_page_token, "model_versions")
 
 

@@ -1,9 +1,9 @@
 """The checks MLflow makes on what a client logs, with its limits and its words.
 
 Each check raises StoreError (INVALID_PARAMETER_VALUE) before anything is written; a field is
-named by its path in the request, as MLflow names it (`key`, `metrics[1].name`, `tags[0].key`). Param and
-tag values that are too long are cut to the limit while MLFLOW_TRUNCATE_LONG_VALUES is true
-(its default), as MLflow does; keys that are too long are always refused.
+named by its path in the request, as MLflow names it (`key`, `metrics[1].name`, `tags[0].key`).
+Param and tag values that are too long are cut to the limit while MLFLOW_TRUNCATE_LONG_VALUES is
+true (its default), as MLflow does; keys that are too long are always refused.
 """
 
 import functools

@@ -10,7 +10,7 @@ TRACKSTORE_FUZZ_RANDOM is set.
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
