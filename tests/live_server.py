@@ -19,6 +19,7 @@ from typing import Any
 
 from compat import make_engine
 from migrations import runner
+from store import models
 
 HOST = "127.0.0.1"
 # A revision below head, for databases a server must refuse or upgrade.
@@ -123,6 +124,17 @@ def wait_healthy(server: LiveServer, timeout: float) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.01)
     raise RuntimeError(f"server not healthy after {timeout} s:\n{server.output()}")
+
+
+def at_head(uri: str) -> str:
+    """`uri`, whose empty database is first created at the revision trackstore serves (the
+    server creates a SQLite file's schema itself, but refuses an empty database server's)."""
+    engine = make_engine(uri)
+    try:
+        runner.upgrade(engine, fresh=models.SERVED)
+    finally:
+        engine.dispose()
+    return uri
 
 
 def at_old_revision(uri: str) -> str:

@@ -104,10 +104,13 @@ class _Stream:
 
     def error(self, token: Token, problem: str) -> StoreError:
         found = "the end" if token.kind is Kind.END else repr(token.text)
-        where = f"{problem}, found {found} at position {token.position}."
+        ours = (
+            f"Invalid search expression {self.text!r}: {problem}, found {found} at position "
+            f"{token.position}."
+        )
         if self.clauses is None:
-            return StoreError(f"Invalid search expression {self.text!r}: {where}")
-        return StoreError(f"{self._mlflow_sentence()} {where[0].upper()}{where[1:]}")
+            return StoreError(ours)
+        return StoreError(f"{self._mlflow_sentence()} {ours}")
 
     def _mlflow_sentence(self) -> str:
         """MLflow's refusal of this filter: the clauses from the one that failed on (as its
@@ -118,6 +121,7 @@ class _Stream:
                 "by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01')."
             )
         rest = [t.text for t in self.tokens[self.clause_start :] if t.kind is not Kind.END]
+        rest = rest or [self.text]
         shown = [f"'{text}'" for text in rest] if self.clauses is ClauseStyle.QUOTED else rest
         return f"Invalid clause(s) in filter string: {', '.join(shown)}."
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, overload
 
-from store.common.errors import StoreError, missing_value, refused
+from store.common.errors import StoreError, invalid_value, missing_value, refused
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TRUE = ("true", "1")
@@ -194,8 +194,10 @@ class Message:
 
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:
-            raise self.refused(
-                name, value, "text without NUL characters, which this database cannot hold"
+            raise invalid_value(
+                self.path(name),
+                value,
+                "this database cannot hold NUL (0x00) characters; remove them from the text.",
             )
 
     def _raw(self, name: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.client_scenarios import both_servers
-from tests.live_server import LiveServer, json_caller
+from tests.live_server import LiveServer, at_head, json_caller
 from tests.rest_fuzz import API, FuzzRequest, placeholder, render, seed
 
 pytestmark = pytest.mark.mlflow_compat
@@ -499,7 +499,7 @@ def servers(
 ) -> Iterator[dict[str, Seeded]]:
     """Each server, started on its own new database of `backend`'s kind, with the ids of the
     objects seeded there."""
-    uris = {"trackstore": backend, "mlflow": second_backend}
+    uris = {"trackstore": at_head(backend), "mlflow": second_backend}
     root: Path = tmp_path_factory.mktemp("error-servers")
     for started in both_servers(root, uris=uris):
         yield {name: (server, seed_errors(json_caller(server))) for name, server in started.items()}
