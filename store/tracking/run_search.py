@@ -64,6 +64,12 @@ RUN_GRAMMAR = Grammar(
         ClauseStyle.QUOTED,
         unknown_entity="Invalid entity type '{entity}'. Valid values are ['metric', "
         "'parameter', 'tag', 'attribute', 'dataset']",
+        unknown_attribute="Invalid attribute key '{key}' specified. Valid keys are '{'Created', "
+        "'Run Name', 'Run name', 'artifact_uri', 'created', 'end_time', 'run name', 'run_id', "
+        "'run_name', 'start_time', 'status', 'user_id'}'",
+        unknown_order_key="Invalid attribute key '{key}' specified. Valid keys are '{'Created', "
+        "'artifact_uri', 'created', 'end_time', 'run_id', 'run_name', 'start_time', 'status', "
+        "'user_id'}'",
     ),
 )
 

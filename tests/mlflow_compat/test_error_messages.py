@@ -284,6 +284,56 @@ CASES = [
         "/runs/log-batch",
         {"run_id": RUN, "params": [{"key": "d", "value": "1"}, {"key": "d", "value": "2"}]},
     ),
+    Case(
+        "log-batch-param-key-too-long",
+        "POST",
+        "/runs/log-batch",
+        {"run_id": RUN, "params": [{"key": LONG_KEY, "value": "1"}]},
+    ),
+    Case(
+        "log-batch-tag-key-too-long",
+        "POST",
+        "/runs/log-batch",
+        {"run_id": RUN, "tags": [{"key": LONG_KEY, "value": "1"}]},
+    ),
+    Case(
+        "log-batch-metric-negative-timestamp",
+        "POST",
+        "/runs/log-batch",
+        {"run_id": RUN, "metrics": [metric(), metric(timestamp=-5)]},
+    ),
+    Case("log-batch-metrics-not-list", "POST", "/runs/log-batch", {"run_id": RUN, "metrics": 1}),
+    Case(
+        "create-run-start-time-not-number",
+        "POST",
+        "/runs/create",
+        {"experiment_id": EXPERIMENT, "start_time": "soon"},
+    ),
+    Case("delete-tag-unknown-run", "POST", "/runs/delete-tag", {"run_id": MISSING_RUN, "key": "t"}),
+    Case(
+        "search-runs-page-zero",
+        "POST",
+        "/runs/search",
+        {"experiment_ids": [EXPERIMENT], "max_results": 0},
+    ),
+    Case(
+        "search-runs-unknown-order-attribute",
+        "POST",
+        "/runs/search",
+        {"experiment_ids": [EXPERIMENT], "order_by": ["attributes.nope DESC"]},
+    ),
+    Case(
+        "search-runs-unknown-attribute",
+        "POST",
+        "/runs/search",
+        {"experiment_ids": [EXPERIMENT], "filter": "attributes.nope = 'x'"},
+    ),
+    Case(
+        "set-experiment-tag-value-too-long",
+        "POST",
+        "/experiments/set-experiment-tag",
+        {"experiment_id": EXPERIMENT, "key": "k", "value": "v" * 20001},
+    ),
     Case("log-inputs-without-run-id", "POST", "/runs/log-inputs", {"datasets": []}),
     Case("log-outputs-without-run-id", "POST", "/runs/outputs", {"models": []}),
     Case("log-model-without-run-id", "POST", "/runs/log-model", {"model_json": "{}"}),
@@ -345,7 +395,37 @@ CASES = [
     Case(
         "delete-model-tag-without-key", "DELETE", "/registered-models/delete-tag", {"name": MODEL}
     ),
+    Case(
+        "rename-model-new-name-with-colon",
+        "POST",
+        "/registered-models/rename",
+        {"name": MODEL, "new_name": "a:b"},
+    ),
+    Case(
+        "set-model-tag-value-too-long",
+        "POST",
+        "/registered-models/set-tag",
+        {"name": MODEL, "key": "k", "value": "v" * 100001},
+    ),
     # Model versions.
+    Case(
+        "create-version-bad-tag-key",
+        "POST",
+        "/model-versions/create",
+        {"name": MODEL, "source": "s3://b/m", "tags": [{"key": "../k", "value": "v"}]},
+    ),
+    Case(
+        "create-version-source-walks-up",
+        "POST",
+        "/model-versions/create",
+        {"name": MODEL, "source": "s3://b/m/../../x"},
+    ),
+    Case(
+        "set-version-tag-bad-key",
+        "POST",
+        "/model-versions/set-tag",
+        {"name": MODEL, "version": "1", "key": "a//b", "value": "v"},
+    ),
     Case("create-version-without-name", "POST", "/model-versions/create", {"source": "s3://b/m"}),
     Case("create-version-without-source", "POST", "/model-versions/create", {"name": MODEL}),
     Case(
@@ -426,6 +506,12 @@ CASES = [
         "/registered-models/alias",
         {"name": MODEL, "alias": "nobody"},
     ),
+    Case(
+        "set-alias-too-long",
+        "POST",
+        "/registered-models/alias",
+        {"name": MODEL, "alias": "a" * 256, "version": "1"},
+    ),
     Case("delete-alias-without-alias", "DELETE", "/registered-models/alias", {"name": MODEL}),
     # Logged models.
     Case("create-logged-model-without-experiment", "POST", "/logged-models", {}),
@@ -478,6 +564,23 @@ CASES = [
         path_values={"trace_id": "tr-" + "0" * 32},
     ),
     Case("search-traces-without-locations", "POST", "/traces/search", {}, prefix=API3),
+    Case(
+        "search-traces-page-too-big",
+        "POST",
+        "/traces/search",
+        {"locations": [{"mlflow_experiment": {"experiment_id": EXPERIMENT}}], "max_results": 501},
+        prefix=API3,
+    ),
+    Case(
+        "search-traces-bad-filter",
+        "POST",
+        "/traces/search",
+        {
+            "locations": [{"mlflow_experiment": {"experiment_id": EXPERIMENT}}],
+            "filter": "trace.status =",
+        },
+        prefix=API3,
+    ),
 ]
 
 
