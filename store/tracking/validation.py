@@ -99,8 +99,7 @@ def checked_metrics(metrics: Sequence[Metric]) -> Sequence[Metric]:
     """`metrics` when all are valid; else the first invalid one is refused with its index."""
     if _plainly_valid(metrics):
         return metrics
-    numbered = len(metrics) != 1
-    return [checked_metric(m, i if numbered else None) for i, m in enumerate(metrics)]
+    return [checked_metric(m, i) for i, m in enumerate(metrics)]
 
 
 def _plainly_valid(metrics: Sequence[Metric]) -> bool:

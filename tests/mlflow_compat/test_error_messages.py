@@ -213,6 +213,18 @@ CASES = [
         {"run_id": RUN, "key": "/p", "value": "1"},
     ),
     Case(
+        "log-param-key-bad-characters",
+        "POST",
+        "/runs/log-parameter",
+        {"run_id": RUN, "key": "a*b", "value": "1"},
+    ),
+    Case(
+        "log-batch-metric-key-bad-characters",
+        "POST",
+        "/runs/log-batch",
+        {"run_id": RUN, "metrics": [metric(key="m?")]},
+    ),
+    Case(
         "log-param-changed-value",
         "POST",
         "/runs/log-parameter",
