@@ -20,7 +20,7 @@ import pytest
 
 from tests.client_scenarios import both_servers
 from tests.live_server import LiveServer, at_head, json_caller
-from tests.rest_fuzz import API, FuzzRequest, placeholder, render, seed
+from tests.rest_fuzz import API, Call, FuzzRequest, placeholder, render, seed
 
 pytestmark = pytest.mark.mlflow_compat
 pytest.importorskip("mlflow", minversion="3.18")
@@ -32,7 +32,6 @@ RUN = placeholder("run_id")
 EXPERIMENT = placeholder("experiment_id")
 MODEL = placeholder("model_name")
 LOGGED_MODEL = placeholder("model_id")
-TRACE = placeholder("request_id")
 MISSING_RUN = "0" * 32
 LONG_KEY = "k" * 251
 Answer = tuple[int, str, str]
@@ -596,7 +595,7 @@ CASES = [
 ]
 
 
-def seed_errors(call: Any) -> dict[str, str]:
+def seed_errors(call: Call) -> dict[str, str]:
     """What the cases refer to: `seed`'s objects, and a param logged to the run."""
     ids = seed(call, "errors")
     body = {"run_id": ids["run_id"], "key": "seeded", "value": "1"}
