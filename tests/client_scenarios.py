@@ -29,6 +29,9 @@ Scenario = Callable[[MlflowClient], Any]
 HEX_ID = re.compile(r"\b(m-|tr-)?[0-9a-f]{32}\b")
 EXPERIMENT_IN_URI = re.compile(r"(mlflow-artifacts:/)(\d+)")
 DAY_MS = 86_400_000
+# How long a server may take to answer /health: mlflow server 3.18 takes over 120 s to start on
+# a loaded two-core machine.
+START_TIMEOUT = 300
 
 
 def both_servers(
@@ -55,7 +58,7 @@ def both_servers(
             )
             with pytest.MonkeyPatch.context() as environment:
                 environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-                started[name] = start(command, port, root / f"{name}.log", timeout=120)
+                started[name] = start(command, port, root / f"{name}.log", timeout=START_TIMEOUT)
         yield started
     finally:
         for server in started.values():
