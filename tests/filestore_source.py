@@ -38,6 +38,8 @@ def build_filestore(root: Path) -> None:
     with mlflow.start_span("predict") as span:
         span.set_inputs({"x": 1})
         span.set_outputs({"y": 2})
+    # Traces are written by a background queue; the file store is complete once it is empty.
+    mlflow.flush_trace_async_logging(terminate=True)
 
 
 def _run_with_history(client: Any, experiment_id: str, name: str) -> str:
