@@ -2,7 +2,8 @@
 
 Several experiments (one deleted), runs in every state (one deleted), metric histories with
 NaN and both infinities, keys holding "/", long params and tags, datasets with tags, a logged
-model with params, tags and metrics given to and produced by a run, a trace, and a registered
+model with params, tags and metrics given to and produced by a run, a trace with two
+assessments, and a registered
 model with tagged versions, aliases and stages. Only the MLflow environments can call it.
 """
 
@@ -40,6 +41,9 @@ def build_filestore(root: Path) -> None:
         span.set_outputs({"y": 2})
     # Traces are written by a background queue; the file store is complete once it is empty.
     mlflow.flush_trace_async_logging(terminate=True)
+    trace_id = span.trace_id
+    mlflow.log_feedback(trace_id=trace_id, name="good", value=True, rationale="fits")
+    mlflow.log_expectation(trace_id=trace_id, name="answer", value={"y": 2})
 
 
 def _run_with_history(client: Any, experiment_id: str, name: str) -> str:

@@ -8,12 +8,14 @@ experiment the database refuses is rolled back whole and listed the same way.
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy.exc import DBAPIError
 
 from compat.urls import mask_text
 from store.common import tables
+from store.common.errors import StoreError
 from store.filestore_import import layout
 from store.filestore_import.layout import Problem, Unreadable
 from store.filestore_import.plan import Plan, SourceExperiment, SourceModel
@@ -31,6 +33,7 @@ from store.filestore_import.rows import (
 from store.filestore_import.sinks import CountingSink
 from store.models.base import DEFAULT_WORKSPACE
 from store.tracking.batch import LARGEST_DOUBLE, stored_value
+from store.traces.assessments import row_from_message
 
 # Metric points handed to the sink at a time.
 POINTS_PER_BATCH = 5_000
@@ -246,6 +249,19 @@ class Importer:
                 self.sink.add(tables.trace_tags, _tag(key, value, request_id=trace_id))
             for key, value in metadata.items():
                 self.sink.add(tables.trace_request_metadata, _tag(key, value, request_id=trace_id))
+            self._assessments(trace / "assessments", row)
+
+    def _assessments(self, folder: Path, trace: dict[str, Any]) -> None:
+        """Each assessments/<id>.yaml holds the Assessment message, as the client sends it."""
+        owner = cast(Any, SimpleNamespace(**trace))
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                message = layout.read_meta(folder, path.name)
+                row = row_from_message(message, owner, path.stem)
+            except (Unreadable, StoreError) as exc:
+                self.problems.append(Problem(path, str(exc)))
+                continue
+            self.sink.add(tables.assessments, {**row, "valid": bool(message.get("valid", True))})
 
     def _model(self, model: SourceModel) -> None:
         name = model.name

@@ -45,6 +45,7 @@ ORDER: tuple[Table, ...] = (
     tables.trace_info,
     tables.trace_tags,
     tables.trace_request_metadata,
+    tables.assessments,
     tables.registered_models,
     tables.registered_model_tags,
     tables.model_versions,
