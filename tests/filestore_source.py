@@ -19,6 +19,7 @@ def build_filestore(root: Path) -> None:
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     import mlflow
     from mlflow import MlflowClient
+    from mlflow.store.tracking.file_store import FileStore
 
     uri = root.resolve().as_uri()
     mlflow.set_tracking_uri(uri)
@@ -28,8 +29,8 @@ def build_filestore(root: Path) -> None:
     first = _run_with_history(client, train, "first")
     _second_run(client, train)
     client.delete_run(client.create_run(train, run_name="thrown-away").info.run_id)
-    models = client.create_experiment("models")
-    _logged_model(client, mlflow, models, first)
+    if hasattr(FileStore, "create_logged_model"):  # MLflow 3
+        _logged_model(client, client.create_experiment("models"), first)
     _registry(client, first)
     gone = client.create_experiment("gone", tags={"why": "tried"})
     lost = client.create_run(gone, run_name="lost").info.run_id
@@ -41,9 +42,10 @@ def build_filestore(root: Path) -> None:
         span.set_outputs({"y": 2})
     # Traces are written by a background queue; the file store is complete once it is empty.
     mlflow.flush_trace_async_logging(terminate=True)
-    trace_id = span.trace_id
-    mlflow.log_feedback(trace_id=trace_id, name="good", value=True, rationale="fits")
-    mlflow.log_expectation(trace_id=trace_id, name="answer", value={"y": 2})
+    if hasattr(FileStore, "create_assessment"):  # MLflow 3.2 and later
+        trace_id = span.trace_id
+        mlflow.log_feedback(trace_id=trace_id, name="good", value=True, rationale="fits")
+        mlflow.log_expectation(trace_id=trace_id, name="answer", value={"y": 2})
 
 
 def _run_with_history(client: Any, experiment_id: str, name: str) -> str:
@@ -77,7 +79,8 @@ def _second_run(client: Any, experiment_id: str) -> None:
     client.set_terminated(run_id, "FAILED")
 
 
-def _logged_model(client: Any, mlflow: Any, experiment_id: str, trained_in: str) -> None:
+def _logged_model(client: Any, experiment_id: str, trained_in: str) -> None:
+    """A logged model, its metric, and the runs it came from and went into (MLflow 3)."""
     from mlflow.entities import LoggedModelInput, LoggedModelOutput
 
     run_id = client.create_run(experiment_id, run_name="fit").info.run_id

@@ -9,6 +9,7 @@ largest double, and alias versions are numbers. Run with `/opt/mlflow-318/bin/py
 """
 
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,12 @@ from tests.filestore_source import build_filestore
 pytestmark = pytest.mark.mlflow_compat
 mlflow = pytest.importorskip("mlflow", minversion="3.18")
 LARGEST_DOUBLE = sys.float_info.max
+CHECKOUT = Path(__file__).resolve().parents[2]
+# Environments of older MLflow releases that write file stores of their own layout.
+OLDER_RELEASES = {
+    "3.1.4": os.environ.get("MLFLOW_314_PYTHON", "/opt/mlflow-ref/bin/python"),
+    "2.x": os.environ.get("MLFLOW_2_PYTHON", ""),
+}
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +143,47 @@ def test_a_second_import_adds_nothing(source: Path, imported: str) -> None:
     result = run_trackstore("db", "import-filestore", str(source), imported)
     assert result.returncode == 0, result.stderr
     assert table_rows(create_engine(imported)) == before
+
+
+@pytest.mark.parametrize("release", sorted(OLDER_RELEASES))
+def test_a_file_store_of_an_older_mlflow_reads_back_alike(
+    release: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow.store.model_registry.file_store import FileStore as RegistryFiles
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistrySql
+    from mlflow.store.tracking.file_store import FileStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    python = OLDER_RELEASES[release]
+    if not Path(python).is_file():
+        pytest.skip(f"no MLflow {release} environment (set MLFLOW_2_PYTHON to its python)")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    root, target = tmp_path / "mlruns", f"sqlite:///{tmp_path / 'imported.db'}"
+    build = "import sys, pathlib, tests.filestore_source as s; s.build_filestore(pathlib.Path(sys.argv[1]))"
+    subprocess.run(
+        [python, "-c", build, str(root)],
+        check=True,
+        capture_output=True,
+        cwd=CHECKOUT,
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+    )
+    result = run_trackstore("db", "import-filestore", str(root), target)
+    assert result.returncode == 0, result.stderr
+    files, sql = FileStore(str(root)), SqlAlchemyStore(target, str(tmp_path / "artifacts"))
+    try:
+        assert _experiments(sql) == _experiments(files)
+        assert _runs(sql) == _runs(files)
+        for run_id, run in _runs(files).items():
+            for key in run["metrics"]:
+                assert _history(sql, run_id, key) == _history(files, run_id, key)
+        assert _logged_models(sql) == _logged_models(files)
+        for trace in root.glob("*/traces/*"):
+            assert _trace(sql, trace.name) == _trace(files, trace.name)
+        registry = RegistrySql(target)
+        assert _registry(registry) == _registry(RegistryFiles(str(root)))
+    finally:
+        sql.engine.dispose()
+        SqlAlchemyStore._engine_map.clear()
 
 
 def _experiments(store: Any) -> dict[str, dict[str, Any]]:
