@@ -32,7 +32,7 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         row["input"] = inputs[row["input_uuid"]]
     return {
         name: sorted(
-            (tuple(sorted((k, repr(v)) for k, v in row.items() if k not in DRAWN)) for row in rows)
+            tuple(sorted((k, repr(v)) for k, v in row.items() if k not in DRAWN)) for row in rows
         )
         for name, rows in raw.items()
     }

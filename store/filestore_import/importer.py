@@ -5,6 +5,7 @@ An entry that cannot be read becomes a Problem and is left out; the rest goes on
 experiment the database refuses is rolled back whole and listed the same way.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +33,8 @@ from store.filestore_import.rows import (
 )
 from store.filestore_import.sinks import CountingSink
 from store.models.base import DEFAULT_WORKSPACE
-from store.tracking.batch import LARGEST_DOUBLE, stored_value
 from store.traces.assessments import row_from_message
+from store.tracking.batch import LARGEST_DOUBLE, stored_value
 
 # Metric points handed to the sink at a time.
 POINTS_PER_BATCH = 5_000
@@ -54,11 +55,11 @@ class Importer:
         chosen = [e for e in plan.experiments if not e.skipped]
         self._runs_total = sum(len(e.run_ids) - len(e.skip_runs) for e in chosen)
         for experiment in chosen:
-            self._guarded(experiment.folder, lambda e=experiment: self._experiment(e))
+            self._guarded(experiment.folder, functools.partial(self._experiment, experiment))
             self.experiments_done += 1
         for model in plan.models:
             if not model.skipped:
-                self._guarded(model.folder, lambda m=model: self._model(m))
+                self._guarded(model.folder, functools.partial(self._model, model))
         self._progress(force=True)
 
     def _guarded(self, folder: Path, work: Callable[[], None]) -> None:
@@ -77,6 +78,11 @@ class Importer:
         if target is None:
             row = experiment_row(source.meta, source.source_id, source.deleted)
             target = self.sink.new_experiment(row)
+            if target != source.source_id and self.report is not None:
+                self.report(
+                    f"experiment {source.source_id} '{source.name}' is too large an id for "
+                    f"this database: it is experiment {target} now"
+                )
         for key, value in self._values(source.folder / "tags").items():
             self.sink.add(tables.experiment_tags, _tag(key, value, experiment_id=target))
         datasets = self._datasets(source.folder / "datasets", target)
@@ -116,8 +122,7 @@ class Importer:
         for key, path in layout.value_files(folder):
             batch: list[tuple[Any, ...]] = []
             latest: tuple[Any, ...] | None = None
-            for number, point in self._points(path):
-                timestamp, value, step, _ = point
+            for _, (timestamp, value, step, _rest) in self._points(path):
                 is_nan = False
                 if not -LARGEST_DOUBLE <= value <= LARGEST_DOUBLE:
                     value, is_nan = stored_value(value)
@@ -217,7 +222,7 @@ class Importer:
                     reason = f"line {number} names no run of its experiment"
                     self.problems.append(Problem(path, reason))
                     continue
-                dataset = (rest[1:3] + [None, None])[:2]
+                dataset = [*rest[1:3], None, None][:2]
                 self.sink.add(
                     tables.logged_model_metrics,
                     {

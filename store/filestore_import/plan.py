@@ -168,4 +168,3 @@ def conflict_sentence(conflicts: Sequence[str]) -> str:
         "ids or names (listed above); nothing was imported: import into another database, "
         "or add --skip-existing to import everything else."
     )
-

@@ -10,10 +10,11 @@ missing.
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Row as ResultRow
 
 from compat import dialect_for
 from compat.transactions import writing
@@ -114,7 +115,7 @@ class DatabaseSink(CountingSink):
             return source_id
         given = {k: v for k, v in row.items() if k != "experiment_id"}
         result = connection.execute(insert(tables.experiments).values(given))
-        target_id = int(result.inserted_primary_key[0])
+        target_id = int(cast(ResultRow[Any], result.inserted_primary_key)[0])
         tag = {"key": SOURCE_ID_TAG, "value": str(source_id), "experiment_id": target_id}
         self.add(tables.experiment_tags, tag)
         return target_id

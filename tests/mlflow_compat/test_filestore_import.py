@@ -159,7 +159,10 @@ def test_a_file_store_of_an_older_mlflow_reads_back_alike(
         pytest.skip(f"no MLflow {release} environment (set MLFLOW_2_PYTHON to its python)")
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     root, target = tmp_path / "mlruns", f"sqlite:///{tmp_path / 'imported.db'}"
-    build = "import sys, pathlib, tests.filestore_source as s; s.build_filestore(pathlib.Path(sys.argv[1]))"
+    build = (
+        "import sys, pathlib, tests.filestore_source as s; "
+        "s.build_filestore(pathlib.Path(sys.argv[1]))"
+    )
     subprocess.run(
         [python, "-c", build, str(root)],
         check=True,
@@ -295,7 +298,9 @@ def _trace(store: Any, trace_id: str) -> dict[str, Any]:
 
 def _aliases(aliases: Any) -> dict[str, int]:
     """A registered model's aliases: a mapping in MLflow's FileStore, entities in its SQL store."""
-    pairs = aliases.items() if isinstance(aliases, dict) else ((a.alias, a.version) for a in aliases)
+    if isinstance(aliases, dict):
+        return {alias: int(version) for alias, version in aliases.items()}
+    pairs = ((a.alias, a.version) for a in aliases)
     return {alias: int(version) for alias, version in pairs}
 
 
