@@ -94,7 +94,8 @@ def _summary(
 ) -> None:
     skipped = sum(e.skipped for e in found.experiments) + sum(m.skipped for m in found.models)
     echo(
-        f"{heading}: {sink.written + sink.counts['experiments']:,} rows; "
+        f"{heading}: {sink.written + sink.counts['experiments']:,} rows (rows already stored "
+        "are kept as they are); "
         f"{found.already_there} experiments already in the target, {skipped} entries skipped "
         f"as conflicts, {len(problems)} entries unreadable"
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 
 from compat.urls import mask_text
@@ -83,8 +84,8 @@ class Importer:
                     f"experiment {source.source_id} '{source.name}' is too large an id for "
                     f"this database: it is experiment {target} now"
                 )
-        for key, value in self._values(source.folder / "tags").items():
-            self.sink.add(tables.experiment_tags, _tag(key, value, experiment_id=target))
+        tags = self._values(source.folder / "tags")
+        self._add_values(tables.experiment_tags, tags, experiment_id=target)
         datasets = self._datasets(source.folder / "datasets", target)
         present = set(source.skip_runs)
         for folder in layout.run_folders(source.folder):
@@ -107,10 +108,8 @@ class Importer:
         row = run_row(meta, tags, experiment_id)
         run_uuid = str(row["run_uuid"])
         self.sink.add(tables.runs, row)
-        for key, value in params.items():
-            self.sink.add(tables.params, _tag(key, value, run_uuid=run_uuid))
-        for key, value in tags.items():
-            self.sink.add(tables.tags, _tag(key, value, run_uuid=run_uuid))
+        self._add_values(tables.params, params, run_uuid=run_uuid)
+        self._add_values(tables.tags, tags, run_uuid=run_uuid)
         self._run_metrics(folder / "metrics", run_uuid)
         self._inputs(folder / "inputs", run_uuid, datasets)
         self._outputs(folder / "outputs", run_uuid)
@@ -250,10 +249,8 @@ class Importer:
             trace_id = str(meta.get("trace_id") or meta.get("request_id") or trace.name)
             row = trace_rows(meta, trace_id, experiment_id, tags, metadata)
             self.sink.add(tables.trace_info, row)
-            for key, value in tags.items():
-                self.sink.add(tables.trace_tags, _tag(key, value, request_id=trace_id))
-            for key, value in metadata.items():
-                self.sink.add(tables.trace_request_metadata, _tag(key, value, request_id=trace_id))
+            self._add_values(tables.trace_tags, tags, request_id=trace_id)
+            self._add_values(tables.trace_request_metadata, metadata, request_id=trace_id)
             self._assessments(trace / "assessments", row)
 
     def _assessments(self, folder: Path, trace: dict[str, Any]) -> None:
@@ -271,18 +268,17 @@ class Importer:
     def _model(self, model: SourceModel) -> None:
         name = model.name
         self.sink.add(tables.registered_models, registered_model_row(model.meta, name))
-        for key, value in self._values(model.folder / "tags").items():
-            owner = {"name": name, "workspace": DEFAULT_WORKSPACE}
-            self.sink.add(tables.registered_model_tags, {**owner, **_tag(key, value)})
+        tags = self._values(model.folder / "tags")
+        self._add_values(tables.registered_model_tags, tags, name=name, workspace=DEFAULT_WORKSPACE)
         for meta, folder in self._metas(model.folder, prefix="version-"):
             version = model_version_row(meta, name)
             self.sink.add(tables.model_versions, version)
             owner = {"name": name, "version": version["version"], "workspace": DEFAULT_WORKSPACE}
-            for key, value in self._values(model.folder / folder / "tags").items():
-                self.sink.add(tables.model_version_tags, {**owner, **_tag(key, value)})
+            tags = self._values(model.folder / folder / "tags")
+            self._add_values(tables.model_version_tags, tags, **owner)
         for alias, text in self._values(model.folder / "aliases").items():
             if not text.strip().isdigit():
-                reason = "an alias file holds a version number"
+                reason = "holds no version number"
                 self.problems.append(Problem(model.folder / "aliases" / alias, reason))
                 continue
             row = {"alias": alias, "version": int(text), "name": name}
@@ -299,6 +295,11 @@ class Importer:
             except Unreadable as exc:
                 self.problems.append(Problem(sub, str(exc)))
         return found
+
+    def _add_values(self, table: Table, values: dict[str, str], **owner: Any) -> None:
+        """A key/value row of `table` per value, each with the `owner` columns."""
+        for key, value in values.items():
+            self.sink.add(table, {"key": key, "value": value, **owner})
 
     def _values(self, folder: Path) -> dict[str, str]:
         try:
@@ -317,7 +318,3 @@ class Importer:
             f"experiments {self.experiments_done}, runs {self.runs_done}/{self._runs_total}, "
             f"rows {self.sink.written:,} ({rate:,.0f} rows/s)"
         )
-
-
-def _tag(key: str, value: str, **owner: Any) -> dict[str, Any]:
-    return {"key": key, "value": value, **owner}
