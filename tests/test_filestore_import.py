@@ -195,3 +195,22 @@ def _runs_committed(uri: str) -> bool:
         return _count(uri, "SELECT count(*) FROM runs") > 0
     except Exception:  # the schema is not there yet
         return False
+
+
+def test_artifacts_to_copies_local_artifacts_and_points_runs_at_them(
+    small: Path, tmp_path: Path
+) -> None:
+    run_id = "a" * 32
+    artifact = small / "0" / run_id / "artifacts" / "model" / "weights.txt"
+    artifact.parent.mkdir(parents=True)
+    artifact.write_text("42")
+    target, served = f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "served"
+    result = _import(small, target, "--artifacts-to", str(served))
+    assert result.returncode == 0, result.stderr
+    assert (served / "0" / run_id / "artifacts" / "model" / "weights.txt").read_text() == "42"
+    where = (
+        f"SELECT count(*) FROM runs WHERE artifact_uri = 'mlflow-artifacts:/0/{run_id}/artifacts'"
+    )
+    assert _count(target, where) == 1
+    located = "SELECT count(*) FROM experiments WHERE artifact_location = 'mlflow-artifacts:/0'"
+    assert _count(target, located) == 1

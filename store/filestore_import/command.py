@@ -18,6 +18,7 @@ from compat.urls import parse_url
 from migrations import runner
 from store.common.guard import ensure_servable
 from store.filestore_import import layout, plan
+from store.filestore_import.artifacts import Relocation
 from store.filestore_import.importer import Importer
 from store.filestore_import.layout import Problem
 from store.filestore_import.sinks import CountingSink, DatabaseSink
@@ -30,6 +31,7 @@ class Options:
     dry_run: bool = False
     strict: bool = False
     skip_existing: bool = False
+    artifacts_to: Path | None = None
 
 
 def import_filestore(source: str, uri: str, options: Options, echo: Echo, progress: Echo) -> None:
@@ -60,7 +62,8 @@ def import_filestore(source: str, uri: str, options: Options, echo: Echo, progre
         ensure_servable(engine, create_if_empty=True)
     sink = DatabaseSink(engine)
     started = time.monotonic()
-    Importer(sink, problems, progress).run(found)
+    relocation = None if options.artifacts_to is None else Relocation(options.artifacts_to)
+    Importer(sink, problems, progress, relocation).run(found)
     seconds = time.monotonic() - started
     _summary(echo, f"imported in {seconds:.1f} s", sink, found, problems)
     _refuse_if(problems, progress, "were left out; the rest was imported")

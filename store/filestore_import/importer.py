@@ -19,6 +19,7 @@ from compat.urls import mask_text
 from store.common import tables
 from store.common.errors import StoreError
 from store.filestore_import import layout
+from store.filestore_import.artifacts import Relocation
 from store.filestore_import.layout import Problem, Unreadable
 from store.filestore_import.plan import Plan, SourceExperiment, SourceModel
 from store.filestore_import.rows import (
@@ -44,9 +45,14 @@ PROGRESS_SECONDS = 2.0
 
 class Importer:
     def __init__(
-        self, sink: CountingSink, problems: list[Problem], report: Callable[[str], None] | None
+        self,
+        sink: CountingSink,
+        problems: list[Problem],
+        report: Callable[[str], None] | None,
+        relocation: Relocation | None = None,
     ) -> None:
         self.sink, self.problems, self.report = sink, problems, report
+        self.relocation = relocation
         self.started = time.monotonic()
         self._last_report = self.started
         self.experiments_done = self.runs_done = 0
@@ -78,6 +84,8 @@ class Importer:
         target = source.target_id
         if target is None:
             row = experiment_row(source.meta, source.source_id, source.deleted)
+            if self.relocation is not None:
+                row["artifact_location"] = self.relocation.experiment(source.source_id)
             target = self.sink.new_experiment(row)
             if target != source.source_id and self.report is not None:
                 self.report(
@@ -90,14 +98,17 @@ class Importer:
         present = set(source.skip_runs)
         for folder in layout.run_folders(source.folder):
             if folder.name not in source.skip_runs:
-                run_uuid = self._run(folder, target, datasets)
+                run_uuid = self._run(folder, (source.source_id, target), datasets)
                 present.update([run_uuid] if run_uuid else [])
                 self.runs_done += 1
                 self._progress()
-        self._logged_models(source.folder / "models", target, present)
+        self._logged_models(source.folder / "models", (source.source_id, target), present)
         self._traces(source.folder / "traces", target)
 
-    def _run(self, folder: Path, experiment_id: int, datasets: dict[str, str]) -> str | None:
+    def _run(
+        self, folder: Path, experiment: tuple[int, int], datasets: dict[str, str]
+    ) -> str | None:
+        """Import one run; `experiment` is its experiment's (file store id, database id)."""
         try:
             meta = layout.read_meta(folder)
             tags = layout.read_values(folder / "tags")
@@ -105,8 +116,11 @@ class Importer:
         except Unreadable as exc:
             self.problems.append(Problem(folder, str(exc)))
             return None
-        row = run_row(meta, tags, experiment_id)
+        row = run_row(meta, tags, experiment[1])
         run_uuid = str(row["run_uuid"])
+        if self.relocation is not None:
+            place = (str(experiment[0]), run_uuid, "artifacts")
+            row["artifact_uri"] = self.relocation.move(row["artifact_uri"], *place)
         self.sink.add(tables.runs, row)
         self._add_values(tables.params, params, run_uuid=run_uuid)
         self._add_values(tables.tags, tags, run_uuid=run_uuid)
@@ -199,10 +213,15 @@ class Importer:
             )
             self.sink.add(tables.inputs, row)
 
-    def _logged_models(self, folder: Path, experiment_id: int, runs: set[str]) -> None:
+    def _logged_models(self, folder: Path, experiment: tuple[int, int], runs: set[str]) -> None:
+        experiment_id = experiment[1]
         for meta, name in self._metas(folder):
             model_id = str(meta.get("model_id") or name)
-            self.sink.add(tables.logged_models, logged_model_row(meta, model_id, experiment_id))
+            row = logged_model_row(meta, model_id, experiment_id)
+            if self.relocation is not None:
+                place = (str(experiment[0]), "models", model_id, "artifacts")
+                row["artifact_location"] = self.relocation.move(row["artifact_location"], *place)
+            self.sink.add(tables.logged_models, row)
             owner = {"model_id": model_id, "experiment_id": experiment_id}
             for key, value in self._values(folder / name / "params").items():
                 self.sink.add(
