@@ -214,3 +214,12 @@ def test_artifacts_to_copies_local_artifacts_and_points_runs_at_them(
     assert _count(target, where) == 1
     located = "SELECT count(*) FROM experiments WHERE artifact_location = 'mlflow-artifacts:/0'"
     assert _count(target, located) == 1
+
+
+def test_a_point_logged_twice_is_imported_once(small: Path, tmp_path: Path) -> None:
+    metric = small / "0" / ("a" * 32) / "metrics" / "loss"
+    metric.write_text(metric.read_text() * 2)
+    target = f"sqlite:///{tmp_path / 'store.db'}"
+    result = _import(small, target)
+    assert result.returncode == 0, result.stderr
+    assert _count(target, "SELECT count(*) FROM metrics WHERE key = 'loss'") == 6
