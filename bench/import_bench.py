@@ -34,10 +34,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         points = write_filestore(work / "mlruns", args.runs)
-        print(f"file store: {args.runs} runs, {points:,} metric points")
+        print(f"file store: {args.runs} runs, {points:,} metric points", flush=True)
         ours = timed([sys.executable, "-m", "store.cli", "db", "import-filestore"], work, "ours")
-        theirs = timed([MLFLOW_COMMAND, "migrate-filestore", "--no-progress"], work, "theirs")
         report("trackstore -> SQLite", ours, points)
+        theirs = timed([MLFLOW_COMMAND, "migrate-filestore", "--no-progress"], work, "theirs")
         report("mlflow migrate-filestore 3.18.0 -> SQLite", theirs, points)
         print(f"ratio (SQLite): {theirs[0] / ours[0]:.1f}x")
         if args.postgresql:
@@ -80,7 +80,8 @@ def report(label: str, result: tuple[float, int], points: int) -> None:
     seconds, peak = result
     print(
         f"{label}: {seconds:.1f} s, {points / seconds:,.0f} metric points/s, "
-        f"peak memory {peak / 1024:.0f} MiB"
+        f"peak memory {peak / 1024:.0f} MiB, load {os.getloadavg()[0]:.0f}",
+        flush=True,
     )
 
 
