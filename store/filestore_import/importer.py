@@ -217,7 +217,11 @@ class Importer:
         experiment_id = experiment[1]
         for meta, name in self._metas(folder):
             model_id = str(meta.get("model_id") or name)
-            row = logged_model_row(meta, model_id, experiment_id)
+            try:
+                row = logged_model_row(meta, model_id, experiment_id)
+            except StoreError as exc:
+                self.problems.append(Problem(folder / name, str(exc)))
+                continue
             if self.relocation is not None:
                 place = (str(experiment[0]), "models", model_id, "artifacts")
                 row["artifact_location"] = self.relocation.move(row["artifact_location"], *place)
@@ -290,7 +294,12 @@ class Importer:
         tags = self._values(model.folder / "tags")
         self._add_values(tables.registered_model_tags, tags, name=name, workspace=DEFAULT_WORKSPACE)
         for meta, folder in self._metas(model.folder, prefix="version-"):
-            version = model_version_row(meta, name)
+            try:
+                version = model_version_row(meta, name)
+            except (KeyError, TypeError, ValueError):
+                reason = "meta.yaml names no version number"
+                self.problems.append(Problem(model.folder / folder, reason))
+                continue
             self.sink.add(tables.model_versions, version)
             owner = {"name": name, "version": version["version"], "workspace": DEFAULT_WORKSPACE}
             tags = self._values(model.folder / folder / "tags")
