@@ -289,6 +289,9 @@ def _logged_models(store: Any) -> list[dict[str, Any]]:
 
 def _trace(store: Any, trace_id: str) -> dict[str, Any]:
     info = store.get_trace_info(trace_id).to_dict()
+    # By name: an experiment keeps its id only where the database's id column holds it.
+    location = info.pop("trace_location")["mlflow_experiment"]
+    info["experiment"] = store.get_experiment(location["experiment_id"]).name
     info["assessments"] = sorted(
         ({"valid": True, **a} for a in info.get("assessments", [])),
         key=lambda a: a["assessment_id"],
