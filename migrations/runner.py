@@ -7,7 +7,7 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 import functools
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +20,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
 from migrations import base_schema, lossy, releases
+from migrations.chain import VERSION_TABLE, chain, current_revision, head_revision
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
-VERSION_TABLE = "alembic_version"
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,6 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-def head_revision() -> str:
-    head = script_directory().get_current_head()
-    assert head is not None, "the revision chain has no head"
-    return head
-
-
 def head_release() -> str:
     """The MLflow releases whose head is this chain's head, as prose ("" when none is)."""
     return in_releases(head_revision()) or ""
@@ -69,11 +63,6 @@ def head_release() -> str:
 def history() -> list[Script]:
     """Every revision, oldest first."""
     return list(reversed(list(script_directory().walk_revisions())))
-
-
-def chain() -> list[str]:
-    """Every revision id, oldest first."""
-    return [script.revision for script in history()]
 
 
 def in_releases(revision: str) -> str | None:
@@ -122,35 +111,12 @@ def _position(revision: str | None) -> int:
     """Where `revision` stands in the chain: -1 for base (or nothing), 0 for the first one."""
     if revision in (None, "base"):
         return -1
-    order = [script.revision for script in history()]
-    return order.index(_revision_id(str(revision)))
+    return chain().index(_revision_id(str(revision)))
 
 
 def is_beyond(revision: str | None, target: str) -> bool:
     """Whether the chain reaches `revision` only after `target` ("head" or an id)."""
     return _position(revision) > _position(target)
-
-
-def current_revision(connection: Connection) -> str | None:
-    """The revision recorded in the database, or None when nothing is recorded.
-
-    The chain is linear, so a table recording several revisions was written by hand or by a
-    tool that merged branches; it is refused rather than guessed at.
-    """
-    heads = MigrationContext.configure(connection).get_current_heads()
-    if len(heads) > 1:
-        raise several_revisions(mask_url(connection.engine.url), heads)
-    return heads[0] if heads else None
-
-
-def several_revisions(where: str, revisions: Sequence[str]) -> TrackstoreError:
-    """The refusal for an alembic_version that holds more than one row."""
-    return TrackstoreError(
-        f"{where} records {len(revisions)} revisions ({', '.join(sorted(revisions))}) where one "
-        "belongs, so trackstore cannot tell which schema it holds; record the one its schema "
-        f"is at with `trackstore db stamp {where} REV`, then verify it with "
-        f"`trackstore db check {where}`."
-    )
 
 
 def is_empty(connection: Connection) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect, Engine
 from compat import TrackstoreError, dialect_for, mask_url
 from compat.schema_types import NULLABLE_WHERE
 from migrations import runner
+from migrations.chain import VERSION_TABLE
 from migrations.inspect_schema import Snapshot, snapshot, tables_of
 from migrations.progress import Progress
 
@@ -59,7 +60,7 @@ def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | Non
 def differences(head: MetaData, live: Snapshot, dialect: Dialect) -> Iterator[str]:
     """One sentence per way `live` departs from the models `head`."""
     wanted = set(head.tables)
-    present = set(tables_of(live)) - {runner.VERSION_TABLE}
+    present = set(tables_of(live)) - {VERSION_TABLE}
     yield from (f"table {name} is missing" for name in sorted(wanted - present))
     yield from (f"table {name} is not expected" for name in sorted(present - wanted))
     for name in sorted(wanted & present):

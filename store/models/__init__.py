@@ -55,11 +55,9 @@ from store.models.tracking import (
     Run,
     RunTag,
 )
+from store.served import REVISION
 
 metadata = Base.metadata
-# The revision these models describe: the one `trackstore db upgrade` goes to by default, and
-# the only one the guard serves.
-REVISION = "f4a9b2c7d1e6"
 
 # Modules whose tables the store does not serve; imported so that their tables are created.
 UNSERVED_AREAS = (
