@@ -276,10 +276,16 @@ def _keep_settings(engine: Engine) -> None:
 
 
 def _run(connection: Connection, verb: str, target: str, progress: Progress | None) -> None:
+    """Walk the chain to `target`: where DDL is transactional, in one transaction, so that a
+    failure or a kill leaves the database where it was and the walk pays one commit (on
+    SQLite, one write of the tables it copies) rather than one per revision; elsewhere (MySQL)
+    a commit per revision, each revision re-runnable from any point."""
+    dialect = dialect_for(connection.dialect.name)
     config = alembic_config(
         connection=connection,
         progress=progress,
-        render_as_batch=dialect_for(connection.dialect.name).alters_by_copying_table,
+        render_as_batch=dialect.alters_by_copying_table,
+        one_transaction=dialect.transactional_ddl,
     )
     getattr(command, verb)(config, target)
     connection.commit()
