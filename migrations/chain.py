@@ -10,11 +10,11 @@ SELECT on the table Alembic keeps it in.
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
 from compat import TrackstoreError, mask_url
@@ -23,6 +23,32 @@ VERSIONS = Path(__file__).resolve().parent / "versions"
 VERSION_TABLE = "alembic_version"
 _FIELD = re.compile(r'^(revision|down_revision) = (?:"(\w+)"|None)$', re.MULTILINE)
 _DOCSTRING = re.compile(r'\A"""(.*?)"""', re.DOTALL)
+
+
+# What a store's models give: their tables, and what creates them on an empty database.
+Models = tuple[MetaData, Callable[[Connection], None]]
+
+
+@dataclass(frozen=True)
+class ServedSchema:
+    """The schema a store serves, handed to migrations by the store (which they never import).
+
+    `revision` is the one its models describe, where the chain may go further. `load` imports
+    the models only when they are needed, which an upgrade to another revision never is: they
+    are a noticeable part of a short upgrade's start-up. `create` makes them on an empty
+    database in the caller's transaction (the fresh road), and `metadata` is what an upgrade
+    is verified against.
+    """
+
+    revision: str
+    load: Callable[[], Models]
+
+    @property
+    def metadata(self) -> MetaData:
+        return self.load()[0]
+
+    def create(self, connection: Connection) -> None:
+        self.load()[1](connection)
 
 
 @dataclass(frozen=True)

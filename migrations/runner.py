@@ -8,37 +8,29 @@ import functools
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
 from migrations import base_schema, lossy, releases
-from migrations.chain import VERSION_TABLE, chain, current_revision, head_revision
+
+# The chain's reading side lives in migrations.chain (no Alembic); runner is where callers
+# find it beside the upgrade.
+from migrations.chain import VERSION_TABLE as VERSION_TABLE
+from migrations.chain import ServedSchema as ServedSchema
+from migrations.chain import chain as chain
+from migrations.chain import current_revision as current_revision
+from migrations.chain import head_revision as head_revision
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class ServedSchema:
-    """The schema a store serves, handed to migrations by the store (which they never import).
-
-    `revision` is the one its models describe, where the chain may go further; `create` makes
-    them on an empty database in the caller's transaction (the fresh road), and `metadata` is
-    what an upgrade is verified against.
-    """
-
-    revision: str
-    metadata: MetaData
-    create: Callable[[Connection], None]
 
 
 def alembic_config(**attributes: object) -> Config:

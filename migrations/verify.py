@@ -36,14 +36,14 @@ def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | Non
     started = time.perf_counter()
     with engine.connect() as connection:
         revision = runner.current_revision(connection)
+        if revision != served.revision:
+            if progress is not None:
+                progress(
+                    f"not verified: {revision} is not the revision this trackstore serves "
+                    f"({served.revision}); `trackstore db check` compares it"
+                )
+            return
         live = snapshot(connection)
-    if revision != served.revision:
-        if progress is not None:
-            progress(
-                f"not verified: {revision} is not the revision this trackstore serves "
-                f"({served.revision}); `trackstore db check` compares it"
-            )
-        return
     drift = list(differences(served.metadata, live, engine.dialect))
     if drift:
         shown = "; ".join(drift[:SHOWN]) + ("; ..." if len(drift) > SHOWN else "")

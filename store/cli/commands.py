@@ -117,15 +117,13 @@ def upgrade(
 ) -> None:
     """Upgrade the database at URI (an empty one is created), or print the SQL with --sql."""
     from migrations import backups, plan, runner
-    from store import models
     from store.common.upgrading import upgrade_and_verify
+    from store.served import SERVED
 
     if sql:
         if dry_run or backup_to is not None:
             raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
-        script = runner.offline_sql(
-            offline_dialect(uri, dialect), start, revision or models.REVISION
-        )
+        script = runner.offline_sql(offline_dialect(uri, dialect), start, revision or REVISION)
         echo(script, newline=False)
         return
     if dialect is not None or start is not None:
@@ -136,7 +134,7 @@ def upgrade(
         )
     engine = make_engine(uri, create=not dry_run)
     if dry_run:
-        for line in plan.render(plan.make_plan(engine, revision, fresh=models.SERVED), engine):
+        for line in plan.render(plan.make_plan(engine, revision, fresh=SERVED), engine):
             echo(line)
         return
     upgrade_and_verify(
@@ -256,9 +254,9 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
     from migrations import check as schema_check
-    from store import models
+    from store.served import SERVED
 
-    result = schema_check.check(make_engine(uri, create=False), fresh=models.SERVED)
+    result = schema_check.check(make_engine(uri, create=False), fresh=SERVED)
     for difference in result.differences:
         echo(difference)
     if result.differences:
@@ -283,10 +281,10 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     from compat.backups.base import readable_file
     from migrations.rehearse import rehearse as rehearse_backup
     from migrations.rehearse import write_junit
-    from store import models
+    from store.served import SERVED
 
     readable_file(backup_path)
-    result = rehearse_backup(backup_path, make_engine(scratch), models.SERVED, echo)
+    result = rehearse_backup(backup_path, make_engine(scratch), SERVED, echo)
     if junit is not None:
         write_junit(result, junit, f"trackstore rehearse {backup_path.name}")
         click.echo(f"wrote the JUnit report to {junit}")

@@ -12,7 +12,6 @@ stamping writes it.
 
 from sqlalchemy.engine import Connection
 
-from migrations.runner import ServedSchema
 from store.models import (
     entity_associations,
     evaluation_datasets,
@@ -55,7 +54,7 @@ from store.models.tracking import (
     Run,
     RunTag,
 )
-from store.served import REVISION
+from store.served import REVISION, SERVED
 
 metadata = Base.metadata
 
@@ -82,10 +81,6 @@ def create_all(connection: Connection) -> None:
     in the caller's transaction (the tables are not looked for first: the runner calls this
     only when there are none)."""
     metadata.create_all(connection, checkfirst=False)
-
-
-# What migrations need to create, upgrade to and verify the schema this store serves.
-SERVED = ServedSchema(REVISION, metadata, create_all)
 
 
 __all__ = [
