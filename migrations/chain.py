@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 
 from compat import TrackstoreError, mask_url
@@ -98,7 +98,8 @@ def current_revision(connection: Connection) -> str | None:
     """
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
-    heads = list(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+    rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}")
+    heads = [str(row[0]) for row in rows]
     if len(heads) > 1:
         raise several_revisions(mask_url(connection.engine.url), heads)
     return heads[0] if heads else None
