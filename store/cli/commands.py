@@ -16,7 +16,7 @@ from compat import TrackstoreError, make_engine
 from compat.urls import mask_text, parse_url
 from migrations.lock import WAIT_VARIABLE
 from store.cli.output import echo
-from store.served import REVISION
+from store.served import REVISION, SERVED
 from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
@@ -118,7 +118,6 @@ def upgrade(
     """Upgrade the database at URI (an empty one is created), or print the SQL with --sql."""
     from migrations import backups, plan, runner
     from store.common.upgrading import upgrade_and_verify
-    from store.served import SERVED
 
     if sql:
         if dry_run or backup_to is not None:
@@ -254,7 +253,6 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
     from migrations import check as schema_check
-    from store.served import SERVED
 
     result = schema_check.check(make_engine(uri, create=False), fresh=SERVED)
     for difference in result.differences:
@@ -281,7 +279,6 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     from compat.backups.base import readable_file
     from migrations.rehearse import rehearse as rehearse_backup
     from migrations.rehearse import write_junit
-    from store.served import SERVED
 
     readable_file(backup_path)
     result = rehearse_backup(backup_path, make_engine(scratch), SERVED, echo)
