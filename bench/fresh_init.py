@@ -1,16 +1,13 @@
-"""Creating an empty database at head: trackstore's fresh road against MLflow 3.1.4.
+"""Creating an empty database at head: trackstore's fresh road against MLflow 3.18.0.
 
 trackstore creates the head schema from its models and stamps it (`trackstore db upgrade` on an
 empty database); MLflow creates its base tables and walks its whole chain when its store first
 opens an empty database. Each is timed on new databases, several times, and the median printed.
-MLflow runs in this process when importable, otherwise in MLFLOW_PYTHON (the reference venv).
+Both run in this process: run it where MLflow 3.18.0 is installed (`tox -e bench -- fresh_init`).
 """
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
@@ -20,29 +17,29 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bench.migration_bench import mlflow_elsewhere
 from compat import make_engine
 from compat.databases import create_database, drop_database
 from migrations import runner
 from store import models
-
-MLFLOW_PYTHON = os.environ.get("MLFLOW_PYTHON", "/opt/mlflow-ref/bin/python")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--server", help="server URL (postgresql/mysql); default SQLite files")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--mlflow-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.mlflow_only:
-        print(json.dumps(measure(mlflow_create, args.server, args.repeat)[1]))
-        return
+    problem = mlflow_elsewhere()
+    if problem:
+        parser.exit(2, f"{problem}\n")
+    from tests.mlflow_reference import mlflow_version
+
     first, ours = measure(trackstore_create, args.server, args.repeat)
-    theirs = mlflow_seconds(args.server, args.repeat)
+    theirs = measure(mlflow_create, args.server, args.repeat)[1]
     print(
         f"fresh database at head ({args.server or 'sqlite'}), median of {args.repeat}: "
         f"trackstore {ours * 1000:.1f} ms (first in the process, reading the revision "
-        f"scripts: {first * 1000:.1f} ms), MLflow 3.1.4 {theirs * 1000:.1f} ms, "
+        f"scripts: {first * 1000:.1f} ms), MLflow {mlflow_version()} {theirs * 1000:.1f} ms, "
         f"ratio {theirs / ours:.0f}x"
     )
 
@@ -70,17 +67,6 @@ def mlflow_create(uri: str) -> float:
         return time.perf_counter() - started
     finally:
         engine.dispose()
-
-
-def mlflow_seconds(server: str | None, repeat: int) -> float:
-    try:
-        import mlflow  # noqa: F401
-    except ImportError:
-        command = [MLFLOW_PYTHON, "-m", "bench", "fresh_init", "--mlflow-only"]
-        command += ["--repeat", str(repeat)] + (["--server", server] if server else [])
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        return float(done.stdout.strip().splitlines()[-1])
-    return measure(mlflow_create, server, repeat)[1]
 
 
 def measure(create: Callable[[str], float], server: str | None, repeat: int) -> tuple[float, float]:

@@ -6,6 +6,10 @@ deterministic rows — on the same server in the same run, trackstore's turn rig
 MLflow's so both meet the same load. The benchmark prints each one's time, the ratio, whether
 every table ends identical, and the load average around the pair. Run it where MLflow 3.18.0 is
 installed (`tox -e bench -- migration_bench ...`).
+
+With `--processes`, each tool instead runs as the command an operator types, start-up included:
+`trackstore db upgrade URI --revision bda7b8c39065` against MLflow 3.1.4's `mlflow db upgrade
+URI` (from MLFLOW_314_PYTHON, default the reference virtualenv), both ending at 3.1.4's head.
 """
 
 import argparse
@@ -13,6 +17,8 @@ import math
 import os
 import random
 import re
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +36,7 @@ START = "451aebb31d03"
 # Where MLflow 3.1.4 (and every release from 3.0.1 on) leaves a database.
 MLFLOW_314_HEAD = "bda7b8c39065"
 KEYS = ("loss", "accuracy", "lr", "val_loss", "val_accuracy")
+MLFLOW_314_PYTHON = os.environ.get("MLFLOW_314_PYTHON", "/opt/mlflow-ref/bin/python")
 
 
 def main() -> None:
@@ -43,24 +50,34 @@ def main() -> None:
     parser.add_argument(
         "--per-revision", action="store_true", help="also print each revision's seconds per tool"
     )
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help=f"whole commands against MLflow 3.1.4's `mlflow db upgrade`, to {MLFLOW_314_HEAD}",
+    )
     args = parser.parse_args()
-    starts = args.start or [START, MLFLOW_314_HEAD]
-    problem = unfit_start(starts) or mlflow_elsewhere()
+    if args.processes:
+        starts = args.start or [START]
+        problem = unfit_start(starts, MLFLOW_314_HEAD)
+    else:
+        starts = args.start or [START, MLFLOW_314_HEAD]
+        problem = unfit_start(starts) or mlflow_elsewhere()
     if problem:
         parser.exit(2, f"{problem}\n")
     for start in starts:
-        compare(start, args)
+        (compare_processes if args.processes else compare)(start, args)
 
 
-def unfit_start(starts: list[str]) -> str | None:
-    """Why a starting revision cannot be benchmarked, or None: the data needs 451aebb31d03's
-    metrics (with steps), and the head has nothing left to upgrade."""
+def unfit_start(starts: list[str], end: str | None = None) -> str | None:
+    """Why a starting revision cannot be benchmarked up to `end` (default: the head), or None:
+    the data needs 451aebb31d03's metrics (with steps), and `end` has nothing left to upgrade."""
     chain = runner.chain()
+    end = end or chain[-1]
     for start in starts:
-        if start not in chain[chain.index(START) : -1]:
+        if start not in chain[chain.index(START) : chain.index(end)]:
             return (
-                f"--start {start} is not a revision from {START} up to the one before the "
-                f"head {chain[-1]}; name one of those (see `trackstore db history`)."
+                f"--start {start} is not a revision from {START} up to the one before "
+                f"{end}; name one of those (see `trackstore db history`)."
             )
     return None
 
@@ -105,6 +122,34 @@ def compare(start: str, args: argparse.Namespace) -> None:
         f"load {load_before:.1f} before, {load_after:.1f} after",
         flush=True,
     )
+
+
+def compare_processes(start: str, args: argparse.Namespace) -> None:
+    """One pair from `start` to MLflow 3.1.4's head, each tool as a whole command."""
+    trackstore = [sys.executable, "-m", "store.cli", "db", "upgrade"]
+    with TwoDatabases(args.server) as (ours, theirs):
+        for uri in (ours, theirs):
+            build(uri, args.runs, args.params_per_run, args.steps, start)
+        load_before = os.getloadavg()[0]
+        trackstore_s = timed_command([*trackstore, ours, "--revision", MLFLOW_314_HEAD])
+        mlflow_s = timed_command([MLFLOW_314_PYTHON, "-m", "mlflow", "db", "upgrade", theirs])
+        load_after = os.getloadavg()[0]
+        same = same_rows(ours, theirs)
+    rows = args.runs * len(KEYS) * args.steps
+    print(
+        f"whole commands from {start} to {MLFLOW_314_HEAD}, metric rows {rows:,}: "
+        f"trackstore {trackstore_s:.2f} s, MLflow 3.1.4 {mlflow_s:.2f} s, "
+        f"ratio {mlflow_s / trackstore_s:.1f}x, identical rows: {same}, "
+        f"load {load_before:.1f} before, {load_after:.1f} after",
+        flush=True,
+    )
+
+
+def timed_command(command: list[str]) -> float:
+    """Seconds `command` takes from its start to its exit; its output is kept from view."""
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 class RevisionClock:

@@ -39,7 +39,10 @@ else:
         context.configure(
             connection=connection,
             render_as_batch=render_as_batch,
-            transaction_per_migration=True,
+            # Alembic takes SQLite's DDL for non-transactional; compat's SQLite begins real
+            # transactions, so the runner's word decides (see `runner._run`).
+            transactional_ddl=config.attributes["one_transaction"],
+            transaction_per_migration=not config.attributes["one_transaction"],
             on_version_apply=after_each_revision,
         )
         with context.begin_transaction():

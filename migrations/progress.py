@@ -1,10 +1,12 @@
-"""Reporting each applied revision with how long it took."""
+"""Reporting each applied revision with how long it took.
+
+Imported by commands that never run a revision (through the lock's `Progress`), so Alembic is
+imported only where a revision script reports.
+"""
 
 import time
 from collections.abc import Callable
 from typing import Any
-
-from alembic import op
 
 Progress = Callable[[str], None]
 
@@ -45,6 +47,8 @@ def report(message: str) -> None:
 
     For revision scripts whose single step can take minutes on a large database.
     """
+    from alembic import op
+
     config = op.get_context().config
     callback = config.attributes.get("progress") if config is not None else None
     if callback is not None:

@@ -7,38 +7,30 @@ Every function takes an Engine made by `compat.make_engine`; dialect differences
 import functools
 import io
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from compat import TrackstoreError, dialect_for, mask_url
 from migrations import base_schema, lossy, releases
+
+# The chain's reading side lives in migrations.chain (no Alembic); runner is where callers
+# find it beside the upgrade.
+from migrations.chain import VERSION_TABLE as VERSION_TABLE
+from migrations.chain import ServedSchema as ServedSchema
+from migrations.chain import chain as chain
+from migrations.chain import current_revision as current_revision
+from migrations.chain import head_revision as head_revision
 from migrations.lock import migration_lock
 from migrations.progress import Progress
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
-VERSION_TABLE = "alembic_version"
-
-
-@dataclass(frozen=True)
-class ServedSchema:
-    """The schema a store serves, handed to migrations by the store (which they never import).
-
-    `revision` is the one its models describe, where the chain may go further; `create` makes
-    them on an empty database in the caller's transaction (the fresh road), and `metadata` is
-    what an upgrade is verified against.
-    """
-
-    revision: str
-    metadata: MetaData
-    create: Callable[[Connection], None]
 
 
 def alembic_config(**attributes: object) -> Config:
@@ -55,12 +47,6 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-def head_revision() -> str:
-    head = script_directory().get_current_head()
-    assert head is not None, "the revision chain has no head"
-    return head
-
-
 def head_release() -> str:
     """The MLflow releases whose head is this chain's head, as prose ("" when none is)."""
     return in_releases(head_revision()) or ""
@@ -69,11 +55,6 @@ def head_release() -> str:
 def history() -> list[Script]:
     """Every revision, oldest first."""
     return list(reversed(list(script_directory().walk_revisions())))
-
-
-def chain() -> list[str]:
-    """Every revision id, oldest first."""
-    return [script.revision for script in history()]
 
 
 def in_releases(revision: str) -> str | None:
@@ -122,35 +103,12 @@ def _position(revision: str | None) -> int:
     """Where `revision` stands in the chain: -1 for base (or nothing), 0 for the first one."""
     if revision in (None, "base"):
         return -1
-    order = [script.revision for script in history()]
-    return order.index(_revision_id(str(revision)))
+    return chain().index(_revision_id(str(revision)))
 
 
 def is_beyond(revision: str | None, target: str) -> bool:
     """Whether the chain reaches `revision` only after `target` ("head" or an id)."""
     return _position(revision) > _position(target)
-
-
-def current_revision(connection: Connection) -> str | None:
-    """The revision recorded in the database, or None when nothing is recorded.
-
-    The chain is linear, so a table recording several revisions was written by hand or by a
-    tool that merged branches; it is refused rather than guessed at.
-    """
-    heads = MigrationContext.configure(connection).get_current_heads()
-    if len(heads) > 1:
-        raise several_revisions(mask_url(connection.engine.url), heads)
-    return heads[0] if heads else None
-
-
-def several_revisions(where: str, revisions: Sequence[str]) -> TrackstoreError:
-    """The refusal for an alembic_version that holds more than one row."""
-    return TrackstoreError(
-        f"{where} records {len(revisions)} revisions ({', '.join(sorted(revisions))}) where one "
-        "belongs, so trackstore cannot tell which schema it holds; record the one its schema "
-        f"is at with `trackstore db stamp {where} REV`, then verify it with "
-        f"`trackstore db check {where}`."
-    )
 
 
 def is_empty(connection: Connection) -> bool:
@@ -310,10 +268,16 @@ def _keep_settings(engine: Engine) -> None:
 
 
 def _run(connection: Connection, verb: str, target: str, progress: Progress | None) -> None:
+    """Walk the chain to `target`: where DDL is transactional, in one transaction, so that a
+    failure or a kill leaves the database where it was and the walk pays one commit (on
+    SQLite, one write of the tables it copies) rather than one per revision; elsewhere (MySQL)
+    a commit per revision, each revision re-runnable from any point."""
+    dialect = dialect_for(connection.dialect.name)
     config = alembic_config(
         connection=connection,
         progress=progress,
-        render_as_batch=dialect_for(connection.dialect.name).alters_by_copying_table,
+        render_as_batch=dialect.alters_by_copying_table,
+        one_transaction=dialect.transactional_ddl,
     )
     getattr(command, verb)(config, target)
     connection.commit()

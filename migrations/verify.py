@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect, Engine
 from compat import TrackstoreError, dialect_for, mask_url
 from compat.schema_types import NULLABLE_WHERE
 from migrations import runner
+from migrations.chain import VERSION_TABLE
 from migrations.inspect_schema import Snapshot, snapshot, tables_of
 from migrations.progress import Progress
 
@@ -35,14 +36,14 @@ def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | Non
     started = time.perf_counter()
     with engine.connect() as connection:
         revision = runner.current_revision(connection)
+        if revision != served.revision:
+            if progress is not None:
+                progress(
+                    f"not verified: {revision} is not the revision this trackstore serves "
+                    f"({served.revision}); `trackstore db check` compares it"
+                )
+            return
         live = snapshot(connection)
-    if revision != served.revision:
-        if progress is not None:
-            progress(
-                f"not verified: {revision} is not the revision this trackstore serves "
-                f"({served.revision}); `trackstore db check` compares it"
-            )
-        return
     drift = list(differences(served.metadata, live, engine.dialect))
     if drift:
         shown = "; ".join(drift[:SHOWN]) + ("; ..." if len(drift) > SHOWN else "")
@@ -59,7 +60,7 @@ def verify(engine: Engine, served: runner.ServedSchema, progress: Progress | Non
 def differences(head: MetaData, live: Snapshot, dialect: Dialect) -> Iterator[str]:
     """One sentence per way `live` departs from the models `head`."""
     wanted = set(head.tables)
-    present = set(tables_of(live)) - {runner.VERSION_TABLE}
+    present = set(tables_of(live)) - {VERSION_TABLE}
     yield from (f"table {name} is missing" for name in sorted(wanted - present))
     yield from (f"table {name} is not expected" for name in sorted(present - wanted))
     for name in sorted(wanted & present):

@@ -44,7 +44,7 @@ def creator() -> Recorder:
 @pytest.fixture
 def pinned(creator: Recorder) -> runner.ServedSchema:
     """A store that serves LOWER, so that the served store's own revision lies beyond it."""
-    return runner.ServedSchema(LOWER, models.metadata, creator)
+    return runner.ServedSchema(LOWER, lambda: (models.metadata, creator))
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Microsoft SQL Server through pyodbc, with Microsoft's ODBC driver or FreeTDS."""
+"""Microsoft SQL Server through pyodbc, with Microsoft's ODBC driver or FreeTDS.
+
+SQLAlchemy's SQL Server types are imported where a method needs them, as in `mysql`.
+"""
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
@@ -48,12 +50,18 @@ class MSSQL(Dialect):
 
     def unicode_text_type(self) -> TypeEngine[Any]:
         """NVARCHAR(max): VARCHAR's code page would turn other scripts into question marks."""
+        from sqlalchemy.dialects import mssql
+
         return mssql.NVARCHAR(None)
 
     def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        from sqlalchemy.dialects import mssql
+
         return mssql.VARCHAR(length, collation=CASE_SENSITIVE_COLUMN_COLLATION)
 
     def json_type(self) -> TypeEngine[Any]:
+        from sqlalchemy.dialects import mssql
+
         return mssql.JSON()
 
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:

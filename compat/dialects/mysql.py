@@ -1,4 +1,8 @@
-"""MySQL and MariaDB: no transactional DDL, case-insensitive equality, SSL settings."""
+"""MySQL and MariaDB: no transactional DDL, case-insensitive equality, SSL settings.
+
+SQLAlchemy's MySQL types are imported where a method needs them: every command loads this
+module, and importing that dialect is a noticeable part of a short command's start-up.
+"""
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -6,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import cast, text, type_coerce
-from sqlalchemy.dialects.mysql import BINARY, LONGTEXT, MEDIUMTEXT, VARCHAR
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
@@ -58,21 +61,29 @@ class MySQL(Dialect):
     )
 
     def case_sensitive(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        from sqlalchemy.dialects.mysql import BINARY
+
         return type_coerce(cast(column, BINARY), column.type)
 
     def large_text_type(self) -> TypeEngine[Any]:
+        from sqlalchemy.dialects.mysql import MEDIUMTEXT
+
         return MEDIUMTEXT()
 
     def index_prefix_options(self, prefixes: Mapping[str, int]) -> dict[str, Any]:
         return {"mysql_length": dict(prefixes)} if prefixes else {}
 
     def unicode_text_type(self) -> TypeEngine[Any]:
-        return MEDIUMTEXT()
+        return self.large_text_type()
 
     def case_sensitive_string_type(self, length: int) -> TypeEngine[Any]:
+        from sqlalchemy.dialects.mysql import VARCHAR
+
         return VARCHAR(length, collation=BINARY_COLLATION)
 
     def longest_text_type(self) -> TypeEngine[Any]:
+        from sqlalchemy.dialects.mysql import LONGTEXT
+
         return LONGTEXT()
 
     def forbid_changes_sql(

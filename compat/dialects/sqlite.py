@@ -4,6 +4,7 @@ import fcntl
 import logging
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,8 @@ JOURNAL_MODE_VARIABLE = "TRACKSTORE_SQLITE_JOURNAL_MODE"
 DEFAULT_JOURNAL_MODE = "WAL"
 JOURNAL_MODES = ("WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF")
 LOCK_INFO_KEY = "trackstore_migration_lock"
+# How Alembic copies a table it alters into its replacement (batch mode).
+BATCH_COPY = re.compile(r"INSERT INTO (_alembic_tmp_\w+) \(([^)]*)\) SELECT ", re.IGNORECASE)
 
 
 class SQLite(Dialect):
@@ -154,6 +157,9 @@ class SQLite(Dialect):
         ]
 
     def for_migrations(self, connection: Connection) -> Connection:
+        """Foreign keys off and a large cache (see MIGRATING_PRAGMAS), and tables copied in the
+        order of their new primary key (see `copy_in_key_order`)."""
+        event.listen(connection, "before_cursor_execute", copy_in_key_order, retval=True)
         return connection.execution_options(**{MIGRATING_OPTION: True})
 
     permanent_error_texts: ClassVar[tuple[str, ...]] = ("unable to open database file",)
@@ -198,6 +204,29 @@ class SQLite(Dialect):
                 when = f"BEFORE {when}"
             found.append((name, table, when, rest))
         return found
+
+
+def copy_in_key_order(
+    _connection: Connection, cursor: Any, statement: str, parameters: Any, *_: Any
+) -> tuple[str, Any]:
+    """`statement`, ordered by the new table's primary key when it is Alembic's copy of a table
+    into its replacement.
+
+    Rows reach the primary key's index in key order then, each one after the last, instead of
+    at random places in it: copying 200,000 metrics took a quarter of the time. The source's
+    own primary key usually already has that order (the new key extends it), so SQLite reads
+    it in order rather than sorting. Only the rows' physical order (their rowids) changes.
+    """
+    copy = BATCH_COPY.match(statement)
+    if copy is None:
+        return statement, parameters
+    columns = [name.strip().strip('"') for name in copy.group(2).split(",")]
+    described = cursor.connection.execute(f'PRAGMA table_info("{copy.group(1)}")').fetchall()
+    key = [row[1] for row in sorted(described, key=lambda row: row[5]) if row[5]]
+    if not key or not set(key) <= set(columns):
+        return statement, parameters
+    positions = ", ".join(str(columns.index(name) + 1) for name in key)
+    return f"{statement} ORDER BY {positions}", parameters
 
 
 def journal_mode(env: Mapping[str, str]) -> str:

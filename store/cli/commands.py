@@ -1,4 +1,8 @@
-"""The `trackstore` command."""
+"""The `trackstore` command.
+
+Each command imports what it needs when it runs: Alembic, the store's models and the server
+take most of a second to import, which a read such as `db current` should not pay.
+"""
 
 import functools
 import sys
@@ -7,20 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, make_engine
-from compat.backups.base import readable_file
 from compat.urls import mask_text, parse_url
-from migrations import backups, plan, releases, runner
-from migrations import check as schema_check
 from migrations.lock import WAIT_VARIABLE
-from migrations.progress import one_line
-from migrations.rehearse import rehearse as rehearse_backup
-from migrations.rehearse import write_junit
-from store import models
 from store.cli.output import echo
-from store.common.upgrading import upgrade_and_verify
+from store.served import REVISION, SERVED
 from store.server.artifact_flags import ArtifactServing, artifact_options, gc_artifacts_option
 from store.server.server_flags import ServerFlags, server_options, warn_ignored
 
@@ -40,7 +36,11 @@ def user_errors(func: F) -> F:
         except TrackstoreError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except DBAPIError as exc:
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            if not isinstance(exc, DBAPIError):
+                raise
             reason = mask_text(str(exc.orig).strip().splitlines()[0])
             click.echo(
                 f"error: the database refused the operation ({reason}); "
@@ -80,7 +80,7 @@ def lock_timeout_option(func: F) -> F:
 @click.argument("uri", envvar="MLFLOW_TRACKING_URI", required=False)
 @click.option(
     "--revision",
-    help=f"Target revision, or mlflow-X.Y.Z for that release's head [default: {models.REVISION}, "
+    help=f"Target revision, or mlflow-X.Y.Z for that release's head [default: {REVISION}, "
     "the one trackstore serves; `head` walks the whole chain].",
 )
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it; needs no database.")
@@ -116,12 +116,13 @@ def upgrade(
     lock_timeout: float | None,
 ) -> None:
     """Upgrade the database at URI (an empty one is created), or print the SQL with --sql."""
+    from migrations import backups, plan, runner
+    from store.common.upgrading import upgrade_and_verify
+
     if sql:
         if dry_run or backup_to is not None:
             raise TrackstoreError("--sql writes a script only; drop --dry-run and --backup-to.")
-        script = runner.offline_sql(
-            offline_dialect(uri, dialect), start, revision or models.REVISION
-        )
+        script = runner.offline_sql(offline_dialect(uri, dialect), start, revision or REVISION)
         echo(script, newline=False)
         return
     if dialect is not None or start is not None:
@@ -132,7 +133,7 @@ def upgrade(
         )
     engine = make_engine(uri, create=not dry_run)
     if dry_run:
-        for line in plan.render(plan.make_plan(engine, revision, fresh=models.SERVED), engine):
+        for line in plan.render(plan.make_plan(engine, revision, fresh=SERVED), engine):
             echo(line)
         return
     upgrade_and_verify(
@@ -165,6 +166,8 @@ def offline_dialect(uri: str | None, dialect: str | None) -> str:
 @user_errors
 def downgrade(uri: str, revision: str, lock_timeout: float | None) -> None:
     """Downgrade the database at URI to REVISION (mlflow-X.Y.Z: that release's head)."""
+    from migrations import runner
+
     runner.downgrade(
         make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout
     )
@@ -181,6 +184,8 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 
     Only for a database whose schema you have checked is at REVISION but records none.
     """
+    from migrations import runner
+
     runner.stamp(make_engine(uri, create=False), revision, progress=echo, lock_wait=lock_timeout)
 
 
@@ -189,24 +194,29 @@ def stamp(uri: str, revision: str, lock_timeout: float | None) -> None:
 @user_errors
 def current(uri: str) -> None:
     """Print the revision the database at URI is at, and the MLflow releases it belongs to."""
+    from migrations import chain, releases
+
     with make_engine(uri, create=False).connect() as connection:
-        revision = runner.current_revision(connection)
+        revision = chain.current_revision(connection)
     echo(
         "none (no revision recorded)"
         if revision is None
-        else releases.current_line(revision, runner.chain())
+        else releases.current_line(revision, chain.chain())
     )
 
 
 @db.command()
 def history() -> None:
     """List every revision, oldest first, with the MLflow release that first shipped it."""
-    ends = (("head", runner.head_revision()), ("served", models.REVISION))
-    chain = runner.chain()
+    from migrations import chain, releases
+    from migrations.progress import one_line
+
+    ends = (("head", chain.head_revision()), ("served", REVISION))
+    revisions = chain.chain()
     echo(f"{'revision':<13} {'first shipped':<14} what it does")
-    for script in runner.history():
+    for script in chain.history():
         marks = ", ".join(name for name, revision in ends if revision == script.revision)
-        shipped = releases.shipped_in(script.revision, chain)
+        shipped = releases.shipped_in(script.revision, revisions)
         doc = one_line(script.doc)
         echo(f"{script.revision:<13} {shipped:<14} {doc}{f' ({marks})' if marks else ''}")
 
@@ -219,6 +229,8 @@ def history() -> None:
 @user_errors
 def backup(uri: str, path: Path) -> None:
     """Back up the whole database at URI to a new file, in the database's own format."""
+    from migrations import backups
+
     backups.take_backup(make_engine(uri, create=False), path, echo)
 
 
@@ -230,6 +242,8 @@ def backup(uri: str, path: Path) -> None:
 @user_errors
 def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> None:
     """Restore the backup at PATH into the database at URI."""
+    from migrations import backups
+
     backups.restore_backup(path, make_engine(uri), force, echo, lock_timeout)
 
 
@@ -238,7 +252,9 @@ def restore(path: Path, uri: str, force: bool, lock_timeout: float | None) -> No
 @user_errors
 def check(uri: str) -> None:
     """Compare the live schema at URI with what its recorded revision must be."""
-    result = schema_check.check(make_engine(uri, create=False), fresh=models.SERVED)
+    from migrations import check as schema_check
+
+    result = schema_check.check(make_engine(uri, create=False), fresh=SERVED)
     for difference in result.differences:
         echo(difference)
     if result.differences:
@@ -260,8 +276,12 @@ def check(uri: str) -> None:
 def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     """Restore BACKUP into the scratch database, upgrade it with timings, verify, try the way
     back down, and report one JUnit test case per revision."""
+    from compat.backups.base import readable_file
+    from migrations.rehearse import rehearse as rehearse_backup
+    from migrations.rehearse import write_junit
+
     readable_file(backup_path)
-    result = rehearse_backup(backup_path, make_engine(scratch), models.SERVED, echo)
+    result = rehearse_backup(backup_path, make_engine(scratch), SERVED, echo)
     if junit is not None:
         write_junit(result, junit, f"trackstore rehearse {backup_path.name}")
         click.echo(f"wrote the JUnit report to {junit}")

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from compat import TrackstoreError, dialect_for, mask_url
-from migrations import runner
+from migrations import chain, runner
 from migrations.progress import Progress
 from store import models
 
-READ_REVISION = text(f"SELECT version_num FROM {runner.VERSION_TABLE}")
+READ_REVISION = text(f"SELECT version_num FROM {chain.VERSION_TABLE}")
 
 
 def ensure_servable(
@@ -70,7 +70,7 @@ def _create_or_refuse(
 
 def _wrong_revision(where: str, revisions: list[str]) -> str:
     served = models.SERVED.revision
-    order = [script.revision for script in runner.history()]
+    order = chain.chain()
     if len(revisions) == 1 and revisions[0] in order:
         found = revisions[0]
         if runner.is_beyond(found, served):
@@ -86,7 +86,7 @@ def _wrong_revision(where: str, revisions: list[str]) -> str:
         )
     if len(revisions) == 1:
         return str(runner.unknown_revision(where, revisions[0]))
-    return str(runner.several_revisions(where, revisions))
+    return str(chain.several_revisions(where, revisions))
 
 
 def _ahead(where: str, found: str) -> str:

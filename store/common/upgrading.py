@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from migrations import runner, verify
 from migrations.progress import Progress
-from store import models
+from store.served import SERVED
 
 
 def upgrade_and_verify(
@@ -28,8 +28,8 @@ def upgrade_and_verify(
         engine,
         revision,
         progress=progress,
-        fresh=models.SERVED,
+        fresh=SERVED,
         lock_wait=lock_wait,
         before_change=before_change,
     )
-    verify.verify(engine, models.SERVED, progress=progress)
+    verify.verify(engine, SERVED, progress=progress)

@@ -12,7 +12,6 @@ stamping writes it.
 
 from sqlalchemy.engine import Connection
 
-from migrations.runner import ServedSchema
 from store.models import (
     entity_associations,
     evaluation_datasets,
@@ -55,11 +54,9 @@ from store.models.tracking import (
     Run,
     RunTag,
 )
+from store.served import REVISION, SERVED
 
 metadata = Base.metadata
-# The revision these models describe: the one `trackstore db upgrade` goes to by default, and
-# the only one the guard serves.
-REVISION = "f4a9b2c7d1e6"
 
 # Modules whose tables the store does not serve; imported so that their tables are created.
 UNSERVED_AREAS = (
@@ -84,10 +81,6 @@ def create_all(connection: Connection) -> None:
     in the caller's transaction (the tables are not looked for first: the runner calls this
     only when there are none)."""
     metadata.create_all(connection, checkfirst=False)
-
-
-# What migrations need to create, upgrade to and verify the schema this store serves.
-SERVED = ServedSchema(REVISION, metadata, create_all)
 
 
 __all__ = [

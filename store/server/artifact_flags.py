@@ -17,7 +17,6 @@ import click
 from click.core import ParameterSource
 
 from compat import TrackstoreError
-from store.artifact_destinations import check_destination_uri, local_root
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DESTINATION = "./mlartifacts"
@@ -53,7 +52,12 @@ class ArtifactServing:
 
 def resolve_destination(uri: str) -> str:
     """A relative local destination made an absolute file:// URI against the working
-    directory, as MLflow resolves --artifacts-destination; other URIs unchanged."""
+    directory, as MLflow resolves --artifacts-destination; other URIs unchanged.
+
+    Imported here, when an option is resolved: the destinations bring the server's async
+    libraries, which commands that take no destination should not load."""
+    from store.artifact_destinations import check_destination_uri, local_root
+
     check_destination_uri(uri)
     root = local_root(uri)
     if root is None:
