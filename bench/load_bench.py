@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -147,7 +146,7 @@ def database(backend: str, root: Path, name: str) -> Iterator[str]:
         return
     variable = SERVER_URL_VARIABLES[backend]
     if variable not in os.environ:
-        sys.exit(f"{variable} is not set; run `eval \"$(bash ci/local-databases.sh)\"` first.")
+        sys.exit(f'{variable} is not set; run `eval "$(bash ci/local-databases.sh)"` first.')
     with scratch_database(make_url(os.environ[variable])) as url:
         yield url.render_as_string(hide_password=False)
 

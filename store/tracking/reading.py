@@ -7,8 +7,8 @@ params, tags, dataset inputs), each over the page's run ids, never one query per
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Row, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -44,7 +44,6 @@ from store.tracking.entities import (
 )
 from store.tracking.run_search import RUN_NAME_TAG
 
-T = TypeVar("T")
 RUN_ID: BindParameter[str] = bindparam("run_id")
 _RUN = select(runs).where(runs.c.run_uuid == RUN_ID)
 
