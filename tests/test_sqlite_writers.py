@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from compat import make_engine
 from compat.dialects import sqlite
 from compat.transactions import DatabaseBusy, writing
+from store.common import base
 from store.server.app import Settings
 from store.tracking.store import TrackingStore
 from tests.app_client import app_client
@@ -135,6 +136,41 @@ def test_a_store_write_locked_out_too_long_is_database_busy(
     finally:
         other.close()
     assert store.get_experiment_by_name("locked-out") is None
+
+
+def test_the_writers_of_one_process_take_turns_before_asking_sqlite(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second thread waits on the process's turn, not by polling the file's lock, and
+    gives up as DatabaseBusy when the turn does not come in time."""
+    tries: list[str] = []
+    try_begin = sqlite.SQLite._try_begin
+
+    def counted(self: sqlite.SQLite, driver: sqlite3.Connection, sql: str) -> bool:
+        tries.append(threading.current_thread().name)
+        return try_begin(self, driver, sql)
+
+    monkeypatch.setattr(sqlite.SQLite, "_try_begin", counted)
+    monkeypatch.setattr(base, "WRITER_TURN_TIMEOUT_SECONDS", 0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.session() as session:
+            session.connection()
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold, name="holder")
+    holder.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(DatabaseBusy):
+            store.create_experiment("second")
+    finally:
+        release.set()
+        holder.join()
+    assert tries == ["holder"]
+    store.create_experiment("after the turn")
 
 
 def test_a_store_read_runs_beside_a_writer(store: TrackingStore, database: Path) -> None:

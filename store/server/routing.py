@@ -1,12 +1,12 @@
 """MLflow's REST paths bound to handlers: each handler takes the stores and a Message."""
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -46,10 +46,11 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
         try:
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
-            if stores.run_inline:
+            if stores.executor is None:
                 result = handler(stores, message)
             else:
-                result = await run_in_threadpool(handler, stores, message)
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(stores.executor, handler, stores, message)
         except Exception as exc:
             return failure_response(exc)
         return json_response(result)

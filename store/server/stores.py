@@ -1,6 +1,7 @@
 """The stores one server worker shares between its requests, over one Engine."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -21,11 +22,12 @@ class Stores:
     registry: RegistryStore
     logged_models: LoggedModelStore
     traces: TraceStoreV3
-    # Handlers run on the event loop rather than in a thread: a file database answers without
-    # network waits, so the hand-off to a thread would cost more than it frees.
-    run_inline: bool
+    # The threads that run handlers, first come first served; None: on the event loop.
+    executor: ThreadPoolExecutor | None
 
     def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
@@ -38,5 +40,12 @@ def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
         registry=RegistryStore(engine),
         logged_models=LoggedModelStore(engine),
         traces=TraceStoreV3(engine),
-        run_inline=dialect_for(engine.dialect.name).file_based,
+        executor=_executor(),
     )
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    setting = os.environ.get("TRACKSTORE_HANDLER_THREADS", "inline")
+    if setting == "inline":
+        return None
+    return ThreadPoolExecutor(int(setting), thread_name_prefix="handler")
