@@ -46,11 +46,8 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
         try:
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
-            if stores.executor is None:
-                result = handler(stores, message)
-            else:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(stores.executor, handler, stores, message)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(stores.executor, handler, stores, message)
         except Exception as exc:
             return failure_response(exc)
         return json_response(result)

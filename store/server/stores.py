@@ -12,6 +12,14 @@ from store.registry.store import RegistryStore
 from store.traces.trace_infos import TraceStoreV3
 from store.tracking.store import TrackingStore
 
+# Handlers of one worker that run at once; the others wait their turn in order of arrival.
+# On the event loop itself, a request waiting for SQLite's write lock or a commit's fsync held
+# up every other request of its worker and left the CPU idle: with 20 clients on 4 workers,
+# threads answered create-run about 1.5x as fast with a lower p99 (bench/load_bench.py, see
+# docs/performance.md). A few threads, not one per request: more would only take turns on the
+# interpreter lock, stretching every request, and each holds a pooled connection (5 by default).
+HANDLER_THREADS = 4
+
 
 @dataclass(frozen=True)
 class Stores:
@@ -22,12 +30,11 @@ class Stores:
     registry: RegistryStore
     logged_models: LoggedModelStore
     traces: TraceStoreV3
-    # The threads that run handlers, first come first served; None: on the event loop.
-    executor: ThreadPoolExecutor | None
+    # The threads that run handlers, first come first served.
+    executor: ThreadPoolExecutor
 
     def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
@@ -44,8 +51,5 @@ def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
     )
 
 
-def _executor() -> ThreadPoolExecutor | None:
-    setting = os.environ.get("TRACKSTORE_HANDLER_THREADS", "inline")
-    if setting == "inline":
-        return None
-    return ThreadPoolExecutor(int(setting), thread_name_prefix="handler")
+def _executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="handler")
