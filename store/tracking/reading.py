@@ -218,7 +218,7 @@ def _for_one_run(stmt: Select[Any]) -> PreparedSelect:
 @functools.cache
 def _for_owners(stmt: Select[Any], size: int) -> PreparedSelect:
     """`stmt` for up to `size` owners: one IN list of `size` parameters, `_id_params` fills."""
-    holders = [bindparam(f"owner_{index}") for index in range(size)]
+    holders: list[BindParameter[Any]] = [bindparam(f"owner_{index}") for index in range(size)]
     return PreparedSelect(stmt.where(stmt.selected_columns[0].in_(holders)))
 
 

@@ -136,8 +136,8 @@ def _sort_value(order: OrderBy, dialect: Dialect) -> tuple[ColumnElement[Any], C
     200 runs, while the probe stays milliseconds whatever the planner believes.
     """
     if order.entity == "attribute":
-        value = runs.c[ATTRIBUTE_COLUMNS.get(order.key, order.key)]
-        return value, case((value.is_(None), 1), else_=0)
+        column = runs.c[ATTRIBUTE_COLUMNS.get(order.key, order.key)]
+        return column, case((column.is_(None), 1), else_=0)
     table = _KEYED_TABLES[order.entity]
 
     def probe(column: ColumnElement[Any]) -> ColumnElement[Any]:
