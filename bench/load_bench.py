@@ -174,7 +174,10 @@ def launch(name: str, executable: str, uri: str, workers: int, root: Path) -> Li
         command = [executable, "server", "--backend-store-uri", uri, "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(workers)]  # fmt: skip
     command += ["--artifacts-destination", str(root / f"{stem}-artifacts")]
-    return start(command, port, root / f"{stem}.log", timeout=180)
+    # uvicorn's supervisor (MLflow 3.18's) kills a worker that does not answer its health
+    # check within 5 s, which a worker still importing MLflow on a busy host does not.
+    env = {"UVICORN_TIMEOUT_WORKER_HEALTHCHECK": "120"}
+    return start(command, port, root / f"{stem}.log", env=env, timeout=300)
 
 
 def analyze(uri: str) -> None:
