@@ -49,6 +49,8 @@ SCRIPT = Path(__file__).with_name("load.lua")
 SEARCHED_RUNS = 200
 SEARCHED_EXPERIMENTS = 100
 SEED_CONNECTIONS = 8
+# Fewer answers in a case than this give no rate to compare: run longer (--seconds).
+MIN_ANSWERS = 20
 READ_CASES = ("get-run", "search-runs", "search-experiments")
 WRITE_CASES = ("log-batch-metrics", "log-batch-params", "create-run")
 # mlflow-go's ratios over `mlflow server` (20 clients, PostgreSQL), the targets.
@@ -335,10 +337,13 @@ def report(results: dict[str, dict[str, Measured]]) -> None:
         for name, theirs in by_server.items():
             if name == "trackstore":
                 continue
-            ratio = ours.rate / theirs.rate if theirs.rate else float("inf")
             target = TARGETS.get(case)
+            if theirs.requests < MIN_ANSWERS:
+                ratio_text = f"ratio not measured: {name} answered {theirs.requests} requests"
+            else:
+                ratio_text = f"ratio {ours.rate / theirs.rate:5.2f}x"
             verdicts = [
-                f"ratio {ratio:5.2f}x" + (f" (target {target:g}x)" if target else ""),
+                ratio_text + (f" (target {target:g}x)" if target else ""),
                 f"p99 {ours.p99_ms:.0f} vs {theirs.p99_ms:.0f} ms",
                 f"errors {ours.errors} vs {theirs.errors}",
             ]

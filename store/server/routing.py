@@ -29,25 +29,34 @@ class Endpoint:
     method: str
     path: str
     handler: Handler
+    # A POST that only reads, such as a search (GETs only read; see `Stores.reads_on_loop`).
+    reads_only: bool = False
 
 
 def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) -> list[BaseRoute]:
     """A Starlette route for every endpoint under every prefix."""
     endpoints = list(endpoints)
     return [
-        Route(prefix + endpoint.path, _asgi(endpoint.handler), methods=[endpoint.method])
+        Route(
+            prefix + endpoint.path,
+            _asgi(endpoint.handler, endpoint.reads_only or endpoint.method == "GET"),
+            methods=[endpoint.method],
+        )
         for prefix in prefixes
         for endpoint in endpoints
     ]
 
 
-def _asgi(handler: Handler) -> Callable[[Request], Any]:
+def _asgi(handler: Handler, only_reads: bool) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(stores.executor, handler, stores, message)
+            if only_reads and stores.reads_on_loop:
+                result = handler(stores, message)
+            else:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(stores.executor, handler, stores, message)
         except Exception as exc:
             return failure_response(exc)
         return json_response(result)

@@ -32,6 +32,10 @@ class Stores:
     traces: TraceStoreV3
     # The threads that run handlers, first come first served.
     executor: ThreadPoolExecutor
+    # Handlers that only read run on the event loop instead: on a file database they have no
+    # network wait to overlap, and threads only took turns on the interpreter lock with the
+    # loop (get-run's p99 on SQLite was lower on the loop, docs/performance.md).
+    reads_on_loop: bool
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -48,6 +52,7 @@ def open_stores(backend_store_uri: str, artifact_root: str) -> Stores:
         logged_models=LoggedModelStore(engine),
         traces=TraceStoreV3(engine),
         executor=_executor(),
+        reads_on_loop=dialect_for(engine.dialect.name).file_based,
     )
 
 
