@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,31 @@ def test_the_server_answers_a_locked_out_write_with_503(
         assert read.status_code == 200, read.text
         again = client.post(f"{API}/experiments/create", json={"name": "locked-out"})
         assert again.status_code == 200, again.text
+
+
+def test_a_write_waiting_for_the_lock_holds_up_no_read_of_its_worker(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write waits on one of the worker's threads, so the event loop answers a read."""
+    polling = threading.Event()
+    try_begin = sqlite.SQLite._try_begin
+
+    def noticed(self: sqlite.SQLite, driver: sqlite3.Connection, sql: str) -> bool:
+        polling.set()
+        return try_begin(self, driver, sql)
+
+    settings = Settings(f"sqlite:///{database}")
+    with app_client(settings) as client, ThreadPoolExecutor(1) as pool:
+        monkeypatch.setattr(sqlite.SQLite, "_try_begin", noticed)
+        other = other_connection(database)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            write = pool.submit(client.post, f"{API}/experiments/create", json={"name": "waits"})
+            assert polling.wait(30)
+            read = client.get(f"{API}/experiments/get", params={"experiment_id": "0"})
+            assert not write.done()
+        finally:
+            other.rollback()
+            other.close()
+        assert read.status_code == 200, read.text
+        assert write.result(timeout=60).status_code == 200
