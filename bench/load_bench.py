@@ -3,13 +3,15 @@
 Every server gets a new database of the same kind, the same worker count and the same seed data,
 written through its own REST API: one run to read, 200 runs to search (10 params, 10 metrics
 and 3 tags each; the filter on a metric and a param matches all of them, ordered by a metric),
-100 experiments to search, and runs of their own for each write case. Then, case by case, the
+100 experiments to search, and runs of their own for each write case; PostgreSQL's statistics
+are then gathered (ANALYZE), as autovacuum would on a deployed server. Then, case by case, the
 servers take turns under Debian's `wrk` (bench/load.lua) with --clients connections for
 --seconds, after a short warm-up; reads run before writes and each case has data of its own, so
 no write grows what a read reads. Printed per case and server: requests per second, p50 and
 p99 latency, failed requests, and the CPU of wrk and of the server (wrk at a small share of its
 core shows that the generator was not the bottleneck); then trackstore's ratio against each
-MLflow with the target the issue sets (mlflow-go's ratios).
+MLflow with the target the issue sets (mlflow-go's ratios), or why there is none (a server that
+answered fewer than MIN_ANSWERS requests in the time: give it more --seconds).
 
     /opt/mlflow-318/bin/python -m bench load_bench [--backend sqlite postgresql mysql]
         [--clients 20] [--workers 4] [--seconds 10] [--mlflow /opt/mlflow-ref/bin/mlflow]
