@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from compat import make_engine
 from compat.dialects import sqlite
 from compat.transactions import DatabaseBusy, writing
+from store.common import base
 from store.server.app import Settings
 from store.tracking.store import TrackingStore
 from tests.app_client import app_client
@@ -137,6 +139,41 @@ def test_a_store_write_locked_out_too_long_is_database_busy(
     assert store.get_experiment_by_name("locked-out") is None
 
 
+def test_the_writers_of_one_process_take_turns_before_asking_sqlite(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second thread waits on the process's turn, not by polling the file's lock, and
+    gives up as DatabaseBusy when the turn does not come in time."""
+    tries: list[str] = []
+    try_begin = sqlite.SQLite._try_begin
+
+    def counted(self: sqlite.SQLite, driver: sqlite3.Connection, sql: str) -> bool:
+        tries.append(threading.current_thread().name)
+        return try_begin(self, driver, sql)
+
+    monkeypatch.setattr(sqlite.SQLite, "_try_begin", counted)
+    monkeypatch.setattr(base, "WRITER_TURN_TIMEOUT_SECONDS", 0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.session() as session:
+            session.connection()
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold, name="holder")
+    holder.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(DatabaseBusy):
+            store.create_experiment("second")
+    finally:
+        release.set()
+        holder.join()
+    assert tries == ["holder"]
+    store.create_experiment("after the turn")
+
+
 def test_a_store_read_runs_beside_a_writer(store: TrackingStore, database: Path) -> None:
     experiment_id = store.create_experiment("read-beside")
     other = other_connection(database)
@@ -181,3 +218,31 @@ def test_the_server_answers_a_locked_out_write_with_503(
         assert read.status_code == 200, read.text
         again = client.post(f"{API}/experiments/create", json={"name": "locked-out"})
         assert again.status_code == 200, again.text
+
+
+def test_a_write_waiting_for_the_lock_holds_up_no_read_of_its_worker(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write waits on one of the worker's threads, so the event loop answers a read."""
+    polling = threading.Event()
+    try_begin = sqlite.SQLite._try_begin
+
+    def noticed(self: sqlite.SQLite, driver: sqlite3.Connection, sql: str) -> bool:
+        polling.set()
+        return try_begin(self, driver, sql)
+
+    settings = Settings(f"sqlite:///{database}")
+    with app_client(settings) as client, ThreadPoolExecutor(1) as pool:
+        monkeypatch.setattr(sqlite.SQLite, "_try_begin", noticed)
+        other = other_connection(database)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            write = pool.submit(client.post, f"{API}/experiments/create", json={"name": "waits"})
+            assert polling.wait(30)
+            read = client.get(f"{API}/experiments/get", params={"experiment_id": "0"})
+            assert not write.done()
+        finally:
+            other.rollback()
+            other.close()
+        assert read.status_code == 200, read.text
+        assert write.result(timeout=60).status_code == 200

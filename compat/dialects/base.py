@@ -64,6 +64,9 @@ class Dialect:
     copy_seconds_per_row: ClassVar[float] = 4.5e-5
     # The database is a file this process opens, not a server holding many databases.
     file_based: ClassVar[bool] = False
+    # One transaction at a time may write, whoever asks: the writers of one process take
+    # turns among themselves before they ask the database.
+    one_writer_at_a_time: ClassVar[bool] = False
     # A store opening an empty database creates the schema unasked (a new file is how SQLite
     # stores start); on a server that waits for an explicit request.
     create_schema_when_empty: ClassVar[bool] = False

@@ -59,6 +59,7 @@ class SQLite(Dialect):
     lock_method = "exclusive"
     copy_seconds_per_row = 1.0e-5
     file_based = True
+    one_writer_at_a_time = True
     create_schema_when_empty = True
     backup_method = "sqlite_api"
     max_integer = 2**63 - 1

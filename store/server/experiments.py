@@ -85,7 +85,7 @@ ENDPOINTS = [
     Endpoint("POST", "/experiments/create", create_experiment),
     Endpoint("GET", "/experiments/get", get_experiment),
     Endpoint("GET", "/experiments/get-by-name", get_experiment_by_name),
-    Endpoint("POST", "/experiments/search", search_experiments),
+    Endpoint("POST", "/experiments/search", search_experiments, reads_only=True),
     Endpoint("GET", "/experiments/search", search_experiments),
     Endpoint("POST", "/experiments/delete", delete_experiment),
     Endpoint("POST", "/experiments/restore", restore_experiment),

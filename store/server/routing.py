@@ -1,12 +1,12 @@
 """MLflow's REST paths bound to handlers: each handler takes the stores and a Message."""
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -29,27 +29,34 @@ class Endpoint:
     method: str
     path: str
     handler: Handler
+    # A POST that only reads, such as a search (GETs only read; see `Stores.reads_on_loop`).
+    reads_only: bool = False
 
 
 def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) -> list[BaseRoute]:
     """A Starlette route for every endpoint under every prefix."""
     endpoints = list(endpoints)
     return [
-        Route(prefix + endpoint.path, _asgi(endpoint.handler), methods=[endpoint.method])
+        Route(
+            prefix + endpoint.path,
+            _asgi(endpoint.handler, endpoint.reads_only or endpoint.method == "GET"),
+            methods=[endpoint.method],
+        )
         for prefix in prefixes
         for endpoint in endpoints
     ]
 
 
-def _asgi(handler: Handler) -> Callable[[Request], Any]:
+def _asgi(handler: Handler, only_reads: bool) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
-            if stores.run_inline:
+            if only_reads and stores.reads_on_loop:
                 result = handler(stores, message)
             else:
-                result = await run_in_threadpool(handler, stores, message)
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(stores.executor, handler, stores, message)
         except Exception as exc:
             return failure_response(exc)
         return json_response(result)

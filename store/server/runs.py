@@ -189,7 +189,7 @@ ENDPOINTS = [
     Endpoint("POST", "/runs/update", update_run),
     Endpoint("POST", "/runs/delete", delete_run),
     Endpoint("POST", "/runs/restore", restore_run),
-    Endpoint("POST", "/runs/search", search_runs),
+    Endpoint("POST", "/runs/search", search_runs, reads_only=True),
     Endpoint("POST", "/runs/log-metric", log_metric),
     Endpoint("POST", "/runs/log-parameter", log_param),
     Endpoint("POST", "/runs/set-tag", set_tag),

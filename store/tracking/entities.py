@@ -53,6 +53,8 @@ RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
 def json_number(value: float) -> float | str:
     """A double as protobuf's JSON writes it: NaN and infinities become strings."""
+    if math.isfinite(value):
+        return value
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -73,7 +75,10 @@ class Tag:
     value: str | None
 
     def to_json(self) -> JsonObject:
-        return _present([("key", self.key), ("value", self.value)])
+        """Written directly: a page of runs holds thousands of tags and params."""
+        if self.value is None:
+            return {"key": self.key}
+        return {"key": self.key, "value": self.value}
 
 
 Param = Tag

@@ -13,7 +13,7 @@ from store.common.tables import metrics, runs
 from store.search import parse_filter, parse_order_by_list
 from store.tracking.entities import Metric, Run, ViewType
 from store.tracking.reading import experiment_number, load_runs
-from store.tracking.run_search import RUN_GRAMMAR, ordered_runs, run_filter
+from store.tracking.run_search import RUN_GRAMMAR, run_filter, run_order
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
 _METRIC_COLUMNS = (
@@ -51,7 +51,7 @@ class QueryStore(SqlStore):
             runs.c.lifecycle_stage.in_(ViewType.of(run_view_type).stages()),
             *conditions,
         )
-        stmt, ordering = ordered_runs(stmt, orders, self.dialect)
+        ordering = run_order(orders, self.dialect)
         with self.read_session() as session:
             page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
             rows = [row._mapping for row in page.items]

@@ -7,8 +7,8 @@ params, tags, dataset inputs), each over the page's run ids, never one query per
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Row, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -44,12 +44,13 @@ from store.tracking.entities import (
 )
 from store.tracking.run_search import RUN_NAME_TAG
 
-T = TypeVar("T")
 RUN_ID: BindParameter[str] = bindparam("run_id")
 _RUN = select(runs).where(runs.c.run_uuid == RUN_ID)
 
 # Ids bound in one IN list: well below every database's limit on bound parameters.
 IDS_PER_QUERY = 900
+# Run ids in one prepared read of child rows: a power of two (see `_bucket`).
+MAX_IDS_PER_READ = 512
 
 
 def chunks(ids: Sequence[Any], size: int = IDS_PER_QUERY) -> Iterator[Sequence[Any]]:
@@ -105,16 +106,9 @@ def load_runs(
     `with_outputs` adds model inputs and outputs, as get_run returns them and search does not.
     """
     ids = [row["run_uuid"] for row in rows]
-    metrics = _children(
-        session,
-        _LATEST_METRICS,
-        ids,
-        lambda key, value, timestamp, step, is_nan: Metric(
-            key, metric_value(value, is_nan), timestamp, step
-        ),
-    )
-    param_rows = _children(session, _PARAMS, ids, Tag)
-    tag_rows = _children(session, _TAGS, ids, Tag)
+    metrics = _latest_metrics(session, ids)
+    param_rows = _key_value_children(session, _PARAMS, ids)
+    tag_rows = _key_value_children(session, _TAGS, ids)
     dataset_inputs = _dataset_inputs(session, ids)
     loaded = []
     for row in rows:
@@ -153,7 +147,7 @@ def _key_values(table: Table) -> Select[Any]:
 
 
 # The statements that read a run's children, run id first. Built once: building and keying a
-# statement costs more than running it for one run (see `_per_run_rows`).
+# statement costs more than running it for one run (see `_per_owner_rows`).
 _LATEST_METRICS = (
     select(latest_metrics.c.run_uuid, latest_metrics.c.key, latest_metrics.c.value)
     .add_columns(latest_metrics.c.timestamp, latest_metrics.c.step, latest_metrics.c.is_nan)
@@ -161,6 +155,9 @@ _LATEST_METRICS = (
 )
 _PARAMS = _key_values(params)
 _TAGS = _key_values(tags)
+_EXPERIMENT_TAGS = select(
+    experiment_tags.c.experiment_id, experiment_tags.c.key, experiment_tags.c.value
+).order_by(experiment_tags.c.key)
 _DATASET_INPUTS = (
     select(inputs.c.destination_id, inputs.c.input_uuid, datasets, input_tags.c.name.label("tag"))
     .add_columns(input_tags.c.value.label("tag_value"))
@@ -189,16 +186,19 @@ _PREPARED_RUN_STAGE = PreparedSelect(
 )
 
 
-def _per_run_rows(
-    session: Session, stmt: Select[Any], ids: Sequence[str]
+def _per_owner_rows(
+    session: Session, stmt: Select[Any], ids: Sequence[Any]
 ) -> Iterable[Sequence[Any]]:
-    """Rows of `stmt` whose first column is one of `ids`: for one run (a get_run) straight
-    from the driver (see compat.prepared), else through IN lists a page at a time."""
+    """Rows of `stmt` whose first column (a run or experiment id) is one of `ids`, straight
+    from the driver (see compat.prepared): a page of runs reads thousands of child rows, and
+    SQLAlchemy's Row and its expansion of an IN list cost more per row than the database."""
+    connection = session.connection()
     if len(ids) == 1:
-        return _for_one_run(stmt).rows(session.connection(), {RUN_ID.key: ids[0]})
-    run_column = stmt.selected_columns[0]
+        return _for_one_run(stmt).rows(connection, {RUN_ID.key: ids[0]})
     return (
-        row for part in chunks(ids) for row in session.execute(stmt.where(run_column.in_(part)))
+        row
+        for part in chunks(ids, MAX_IDS_PER_READ)
+        for row in _for_owners(stmt, _bucket(len(part))).rows(connection, _id_params(part))
     )
 
 
@@ -207,7 +207,7 @@ def _per_run_mappings(
 ) -> Iterator[dict[str, Any]]:
     """The same rows as mappings of the selected columns' names."""
     names = stmt.selected_columns.keys()
-    return (dict(zip(names, row, strict=True)) for row in _per_run_rows(session, stmt, ids))
+    return (dict(zip(names, row, strict=True)) for row in _per_owner_rows(session, stmt, ids))
 
 
 @functools.cache
@@ -215,13 +215,42 @@ def _for_one_run(stmt: Select[Any]) -> PreparedSelect:
     return PreparedSelect(stmt.where(stmt.selected_columns[0] == RUN_ID))
 
 
-def _children(
-    session: Session, stmt: Select[Any], ids: Sequence[str], convert: Callable[..., T]
-) -> defaultdict[str, list[T]]:
-    """Rows of `stmt` (run id first, then `convert`'s arguments) per run, converted."""
-    found: defaultdict[str, list[T]] = defaultdict(list)
-    for run_id, *values in _per_run_rows(session, stmt, ids):
-        found[str(run_id)].append(convert(*values))
+@functools.cache
+def _for_owners(stmt: Select[Any], size: int) -> PreparedSelect:
+    """`stmt` for up to `size` owners: one IN list of `size` parameters, `_id_params` fills."""
+    holders: list[BindParameter[Any]] = [bindparam(f"owner_{index}") for index in range(size)]
+    return PreparedSelect(stmt.where(stmt.selected_columns[0].in_(holders)))
+
+
+def _bucket(count: int) -> int:
+    """The next power of two: a few statement shapes per child kind, whatever the page size."""
+    return 1 << max(count - 1, 0).bit_length()
+
+
+def _id_params(ids: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of `_for_runs` for `ids`; the last id repeats to fill the bucket."""
+    size = _bucket(len(ids))
+    return {f"owner_{index}": ids[min(index, len(ids) - 1)] for index in range(size)}
+
+
+def _latest_metrics(session: Session, ids: Sequence[str]) -> defaultdict[str, list[Metric]]:
+    """The latest metrics of each run. This and `_key_value_children` unpack each row in the
+    loop itself: a page of runs holds thousands of child rows."""
+    found: defaultdict[str, list[Metric]] = defaultdict(list)
+    for run_id, key, value, timestamp, step, is_nan in _per_owner_rows(
+        session, _LATEST_METRICS, ids
+    ):
+        found[run_id].append(Metric(key, metric_value(value, is_nan), timestamp, step))
+    return found
+
+
+def _key_value_children(
+    session: Session, stmt: Select[Any], ids: Sequence[str]
+) -> defaultdict[str, list[Tag]]:
+    """The params or tags (`stmt`: run id, key, value) of each run."""
+    found: defaultdict[str, list[Tag]] = defaultdict(list)
+    for run_id, key, value in _per_owner_rows(session, stmt, ids):
+        found[run_id].append(Tag(key, value))
     return found
 
 
@@ -260,10 +289,8 @@ def load_experiments(session: Session, rows: Sequence[Row[Any]]) -> list[Experim
     """Entities for experiments rows, with their tags."""
     ids = [row.experiment_id for row in rows]
     found: defaultdict[int, list[Tag]] = defaultdict(list)
-    stmt = select(experiment_tags).order_by(experiment_tags.c.key)
-    for part in chunks(ids):
-        for tag in session.execute(stmt.where(experiment_tags.c.experiment_id.in_(part))):
-            found[tag.experiment_id].append(Tag(tag.key, tag.value))
+    for experiment_id, key, value in _per_owner_rows(session, _EXPERIMENT_TAGS, ids):
+        found[experiment_id].append(Tag(key, value))
     return [
         Experiment(
             experiment_id=str(row.experiment_id),

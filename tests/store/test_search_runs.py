@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from store.common.errors import INVALID_PARAMETER_VALUE, StoreError
+from store.tracking import reading
 from store.tracking.entities import Dataset, DatasetInput, Metric, Tag, ViewType
 from store.tracking.store import TrackingStore
 
@@ -186,6 +187,27 @@ def test_results_carry_data_and_inputs(store: TrackingStore, corpus: Corpus) -> 
     assert run.data.param_values() == {"lr": "0.1", "opt": "adam"}
     assert [i.dataset.name for i in run.inputs.dataset_inputs] == ["iris"]
     assert run.outputs is None and "outputs" not in run.to_json()
+
+
+def test_a_page_read_in_parts_gives_each_run_its_own_children(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven runs read four at a time: the last part, padded to four ids, adds nothing twice."""
+    monkeypatch.setattr(reading, "MAX_IDS_PER_READ", 4)
+    experiment_id = store.create_experiment(f"parts-{uuid.uuid4().hex}")
+    for number in range(7):
+        run_id = store.create_run(experiment_id, "ann", number, run_name=f"r{number}").info.run_id
+        store.log_batch(
+            run_id,
+            metrics=[Metric("m", number, 0, 0)],
+            params=[Tag("p", str(number))],
+            tags=[Tag("t", str(number))],
+        )
+    found = store.search_runs([experiment_id], order_by=["attributes.start_time ASC"])
+    assert [
+        (run.data.metric_values(), run.data.param_values(), run.data.tag_values()["t"])
+        for run in found
+    ] == [({"m": n}, {"p": str(n)}, str(n)) for n in range(7)]
 
 
 @pytest.mark.parametrize(
