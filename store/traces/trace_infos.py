@@ -40,7 +40,7 @@ from store.traces.assessments import (
 from store.traces.assessments import find as find_assessment
 from store.traces.entities import IN_PROGRESS, STATUSES, TraceInfo
 from store.traces.otlp import ReceivedSpan
-from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces, trace_filter
+from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces, trace_filters
 from store.traces.spans import spans_json, write_spans
 from store.traces.v3 import (
     FINALIZED_METADATA,
@@ -170,7 +170,7 @@ class TraceStore(SqlStore):
         numbers = [n for n in map(experiment_number, experiment_ids) if n is not None]
         stmt = select(trace_info).where(
             trace_info.c.experiment_id.in_(numbers),
-            *(trace_filter(comparison, self.dialect) for comparison in comparisons),
+            *trace_filters(comparisons, self.dialect),
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
         with self.read_session() as session:
@@ -394,7 +394,7 @@ class TraceStoreV3(TraceStore):
         numbers = [n for n in map(experiment_number, experiment_ids) if n is not None]
         stmt = select(trace_info).where(
             trace_info.c.experiment_id.in_(numbers),
-            *(trace_filter(comparison, self.dialect) for comparison in comparisons),
+            *trace_filters(comparisons, self.dialect),
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
         with self.read_session() as session:
@@ -408,31 +408,17 @@ class TraceStoreV3(TraceStore):
                 f"Cannot link more than {MAX_TRACE_LINKS} traces to a run in a single request. "
                 f"Provided {len(trace_ids)} traces."
             )
-        if not trace_ids:
+        with self.session() as session:
+            _associate(session, [(trace_id, run_id) for trace_id in trace_ids], "run")
+
+    def link_prompts_to_trace(self, trace_id: str, prompt_versions: Sequence[str]) -> None:
+        """Associate a trace with prompt versions, each named 'name/version' (once each)."""
+        if not prompt_versions:
             return
         with self.session() as session:
-            linked: set[str] = set(
-                session.execute(
-                    select(entity_associations.c.source_id).where(
-                        entity_associations.c.source_type == "trace",
-                        entity_associations.c.source_id.in_(list(trace_ids)),
-                        entity_associations.c.destination_type == "run",
-                        entity_associations.c.destination_id == run_id,
-                    )
-                ).scalars()
-            )
-            now = int(time.time() * 1000)
-            for trace_id in dict.fromkeys(t for t in trace_ids if t not in linked):
-                session.execute(
-                    insert(entity_associations).values(
-                        association_id=uuid.uuid4().hex,
-                        source_type="trace",
-                        source_id=trace_id,
-                        destination_type="run",
-                        destination_id=run_id,
-                        created_time=now,
-                    )
-                )
+            _find_v3(session, trace_id)
+            pairs = [(trace_id, version) for version in prompt_versions]
+            _associate(session, pairs, "prompt_version")
 
     def create_assessment(self, message: Mapping[str, Any]) -> dict[str, Any]:
         trace_id = message.get("trace_id") or ""
@@ -487,3 +473,33 @@ def _v3_infos(session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]
         )
         for row in rows
     ]
+
+
+def _associate(session: Session, pairs: Sequence[tuple[str, str]], kind: str) -> None:
+    """entity_associations rows from traces to `kind` entities, for the pairs not yet there."""
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return
+    linked = set(
+        session.execute(
+            select(entity_associations.c.source_id, entity_associations.c.destination_id).where(
+                entity_associations.c.source_type == "trace",
+                entity_associations.c.source_id.in_({source for source, _ in wanted}),
+                entity_associations.c.destination_type == kind,
+                entity_associations.c.destination_id.in_({target for _, target in wanted}),
+            )
+        ).tuples()
+    )
+    now = int(time.time() * 1000)
+    for source, target in wanted:
+        if (source, target) not in linked:
+            session.execute(
+                insert(entity_associations).values(
+                    association_id=uuid.uuid4().hex,
+                    source_type="trace",
+                    source_id=source,
+                    destination_type=kind,
+                    destination_id=target,
+                    created_time=now,
+                )
+            )

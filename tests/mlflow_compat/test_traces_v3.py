@@ -289,6 +289,84 @@ def test_search_traces(servers: dict[str, LiveServer]) -> None:
     assert_same(servers, scenario)
 
 
+# MLflow 3.18's further trace filters: span attributes, text, prompts, assessments by value,
+# IS NULL and IS NOT NULL; and the refusals among them (answered by error code).
+FILTERS_318 = (
+    "span.attributes.temperature LIKE '%0.5%'",
+    "span.attributes.`mlflow.spanType` LIKE '%LLM%'",
+    "span.attributes.temperature ILIKE '%0.5%'",
+    "span.attributes.temperature = '0.5'",
+    "span.attributes.temperature != '0.5'",
+    "span.attributes.temperature IN ('0.5')",
+    "span.attributes. = 'x'",
+    "span.name = 'generate' AND span.type = 'LLM'",
+    "span.name = 'retrieve' AND span.type = 'LLM'",
+    "span.name IS NULL",
+    "span.content LIKE '%plain text%'",
+    "trace.text LIKE '%doc%'",
+    "trace.text ILIKE '%DOC%'",
+    "trace.text = 'doc'",
+    "tags.team IS NULL",
+    "tags.team IS NOT NULL",
+    "trace.name IS NOT NULL",
+    "metadata.`mlflow.trace.session` IS NULL",
+    "metadata.`mlflow.trace.session` IS NOT NULL",
+    "metadata.`mlflow.source.type` IS NOT NULL",
+    "metadata.`mlflow.trace.tokenUsage` IS NULL",
+    "metadata.`mlflow.trace.tokenUsage` IS NOT NULL",
+    "run_id IS NULL",
+    "run_id != 'abc'",
+    "trace.status IS NULL",
+    "prompt = 'qa/1'",
+    "prompt = 'qa/2'",
+    "prompt = 'qa'",
+    "prompt LIKE 'qa%'",
+    "tags.`mlflow.linkedPrompts` IS NULL",
+    "feedback.relevance > 0.5",
+    "feedback.relevance <= 0.5",
+    "feedback.relevance > '0.5'",
+    "feedback.relevance IS NULL",
+    "feedback.relevance IS NOT NULL",
+    "feedback.relevance LIKE '0.%'",
+    "feedback.reviewed = 'yes'",
+    "expectation.expected IS NOT NULL",
+    "issue.id = 'issue-1'",
+)
+
+
+def test_search_traces_filters_of_318(servers: dict[str, LiveServer]) -> None:
+    from mlflow.entities.model_registry import PromptVersion
+    from mlflow.tracing.client import TracingClient
+
+    def scenario(client: MlflowClient) -> Any:
+        ids = traced_calls("filtered")
+        with mlflow.start_span("follow-up"):
+            mlflow.update_current_trace(metadata={"mlflow.trace.session": "s1"})
+        ids.append(str(mlflow.get_last_active_trace_id()))
+        experiment = experiment_id(client, "filtered")
+        prompt = PromptVersion(name="qa", version=1, template="Answer {{question}}")
+        TracingClient(client.tracking_uri).link_prompt_versions_to_trace(ids[0], [prompt])
+        mlflow.log_feedback(trace_id=ids[0], name="relevance", value=0.8)
+        mlflow.log_feedback(trace_id=ids[1], name="relevance", value=0.2)
+        mlflow.log_expectation(trace_id=ids[1], name="expected", value="42")
+        # Of the whole session s1 (traces 2 and 3), logged on one of its traces.
+        mlflow.log_feedback(
+            trace_id=ids[2], name="reviewed", value="yes",
+            metadata={"mlflow.trace.session": "s1"},
+        )  # fmt: skip
+
+        def search(text: str) -> Any:
+            try:
+                found = client.search_traces(locations=[experiment], filter_string=text)
+            except MlflowException as exc:
+                return str(exc.error_code)
+            return sorted(ids.index(trace.info.trace_id) for trace in found)
+
+        return {text: search(text) for text in FILTERS_318}
+
+    assert_same(servers, scenario)
+
+
 def test_assessments(servers: dict[str, LiveServer]) -> None:
     def scenario(client: MlflowClient) -> Any:
         trace_id = traced_calls("assessed")[0]
