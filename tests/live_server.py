@@ -72,9 +72,7 @@ def trackstore_command(uri: str, port: int, workers: int, extra: Sequence[str] =
 REFERENCE_MLFLOW = Path("/opt/mlflow-ref/bin/mlflow")
 
 
-def mlflow_command(
-    uri: str, port: int, workers: int, executable: Path | None = None
-) -> list[str]:
+def mlflow_command(uri: str, port: int, workers: int, executable: Path | None = None) -> list[str]:
     """`mlflow server` from `executable`, else from the environment running the tests, else
     from the reference venv."""
     beside = Path(sys.executable).parent / "mlflow"

@@ -7,8 +7,6 @@ which tests/mlflow_314 runs with MLflow 3.1.4's client; every answer is compared
 3.18's client sends through the v3 API, are compared in this folder's test_traces*.py.
 """
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.live_server import LiveServer
@@ -20,7 +18,6 @@ from tests.client_scenarios import (
     Scenario,
     assert_same,
     assert_same_answers,
-    both_servers,
     check_pyfunc_answer,
     on_both,
     pyfunc_log_model_and_register,
@@ -28,27 +25,7 @@ from tests.client_scenarios import (
     unknown_path_statuses,
 )
 
-pytestmark = pytest.mark.mlflow_compat
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
-    yield from both_servers(tmp_path_factory.mktemp("servers"))
-
-
-@pytest.fixture(scope="session")
-def local_artifact_servers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, LiveServer]]:
-    """Both servers keeping artifacts in a local folder the client writes to directly."""
-    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
-
-
-@pytest.fixture(autouse=True)
-def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail fast: an error answer must not be retried for minutes by the client."""
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+pytestmark = [pytest.mark.mlflow_compat, pytest.mark.usefixtures("no_retries")]
 
 
 @pytest.mark.parametrize(

@@ -25,20 +25,16 @@ from tests.mlflow_compat.test_traces_v3 import (  # noqa: E402
     error_code,
     experiment_id,
     normalise,
+    synchronous_tracing,
     traced_calls,
 )
 
-pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
+pytestmark = [
+    pytest.mark.mlflow_compat,
+    pytest.mark.backends("sqlite", "postgresql"),
+    pytest.mark.usefixtures(synchronous_tracing.__name__),
+]
 SERVERS = ("mlflow", "trackstore")
-
-
-@pytest.fixture(autouse=True)
-def synchronous_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spans and traces are sent before the traced call returns, and errors are not retried."""
-    monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
 
 
 @contextmanager
