@@ -52,7 +52,7 @@ def both_servers(root: Path, local_artifacts: bool = False) -> Iterator[dict[str
             )
             with pytest.MonkeyPatch.context() as environment:
                 environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-                started[name] = start(command, port, root / f"{name}.log", timeout=120)
+                started[name] = start(command, port, root / f"{name}.log", timeout=180)
         yield started
     finally:
         for server in started.values():

@@ -55,10 +55,10 @@ def test_search_runs_lists_the_models_each_run_output(servers: dict[str, LiveSer
 
     def scenario(client: MlflowClient) -> Any:
         experiment = client.create_experiment("search-outputs")
-        run = client.create_run(experiment).info.run_id
+        run = client.create_run(experiment, run_name="output").info.run_id
         model = client.create_logged_model(experiment, name="m", source_run_id=run).model_id
         client.log_outputs(run, [LoggedModelOutput(model, 3)])
-        client.create_run(experiment)
+        client.create_run(experiment, run_name="none")
         found = client.search_runs([experiment])
         return {
             "runs": found,
