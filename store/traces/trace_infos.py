@@ -44,11 +44,11 @@ from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces,
 from store.traces.spans import spans_json, write_spans
 from store.traces.v3 import (
     FINALIZED_METADATA,
-    PROMOTED_METADATA,
     TRACE_NAME_TAG,
-    columns_from_metadata,
+    metadata_from_columns,
     parse_duration,
     parse_timestamp,
+    split_promoted,
     trace_info_json,
 )
 from store.tracking import validation
@@ -80,6 +80,7 @@ class TraceStore(SqlStore):
         request_id = uuid.uuid4().hex
         tags = dict(tags)
         trace_name = tags.pop(TRACE_NAME_TAG, None)
+        columns, metadata = split_promoted(request_metadata)
         with self.session() as session:
             experiment = active_experiment(session, experiment_id)
             session.execute(
@@ -90,11 +91,12 @@ class TraceStore(SqlStore):
                     execution_time_ms=None,
                     status=IN_PROGRESS,
                     trace_name=trace_name,
+                    **columns,
                 )
             )
             location = append_path(experiment.artifact_location, "traces", request_id, "artifacts")
             _put(session, trace_tags, request_id, {**tags, ARTIFACT_LOCATION_TAG: location})
-            _put(session, trace_request_metadata, request_id, request_metadata)
+            _put(session, trace_request_metadata, request_id, metadata)
             return _load(session, [_find(session, request_id)])[0]
 
     def end_trace(
@@ -111,14 +113,20 @@ class TraceStore(SqlStore):
             raise StoreError(f"Invalid trace status {status!r}; use one of {', '.join(STATUSES)}.")
         tags = dict(tags)
         named = {"trace_name": tags.pop(TRACE_NAME_TAG)} if TRACE_NAME_TAG in tags else {}
+        columns, metadata = split_promoted(request_metadata)
         with self.session() as session:
             row = _find(session, request_id)
             session.execute(
                 update(trace_info)
                 .where(trace_info.c.request_id == request_id)
-                .values(execution_time_ms=timestamp_ms - row.timestamp_ms, status=status, **named)
+                .values(
+                    execution_time_ms=timestamp_ms - row.timestamp_ms,
+                    status=status,
+                    **named,
+                    **columns,
+                )
             )
-            _put(session, trace_request_metadata, request_id, request_metadata)
+            _put(session, trace_request_metadata, request_id, metadata)
             _put(session, trace_tags, request_id, tags)
             return _load(session, [_find(session, request_id)])[0]
 
@@ -249,7 +257,8 @@ def _put(session: Session, table: Table, request_id: str, pairs: Mapping[str, An
 
 
 def _load(session: Session, rows: Sequence[Row[Any]]) -> list[TraceInfo]:
-    """Entities for trace_info rows, with their tags and request metadata."""
+    """Entities for trace_info rows, with their tags and request metadata (the promoted
+    entries rebuilt from their columns)."""
     ids = [row.request_id for row in rows]
     tags = pairs_by_owner(session, trace_tags, "request_id", "key", "value", ids)
     metadata = pairs_by_owner(session, trace_request_metadata, "request_id", "key", "value", ids)
@@ -260,7 +269,7 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[TraceInfo]:
             timestamp_ms=row.timestamp_ms,
             execution_time_ms=row.execution_time_ms,
             status=row.status,
-            request_metadata=metadata[row.request_id],
+            request_metadata={**metadata[row.request_id], **metadata_from_columns(row)},
             tags=_with_name(tags[row.request_id], row.trace_name),
         )
         for row in rows
@@ -302,10 +311,7 @@ class TraceStoreV3(TraceStore):
         )
         tags = dict(info.get("tags") or {})
         trace_name = tags.pop(TRACE_NAME_TAG, None)
-        metadata = dict(info.get("trace_metadata") or {})
-        columns = columns_from_metadata(metadata)
-        for key in PROMOTED_METADATA:
-            metadata.pop(key, None)
+        columns, metadata = split_promoted(info.get("trace_metadata") or {})
         metadata[FINALIZED_METADATA] = "true"
         values: dict[str, Any] = {
             "timestamp_ms": parse_timestamp(info.get("request_time")) or 0,

@@ -122,7 +122,10 @@ def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, An
 
 
 def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
-    theirs, ours = on_both(servers, scenario)
+    assert_same_answers(*on_both(servers, scenario))
+
+
+def assert_same_answers(theirs: Any, ours: Any) -> None:
     if ours != theirs:
         lines = difflib.unified_diff(
             json.dumps(theirs, indent=1, sort_keys=True, default=str).splitlines(),
@@ -365,6 +368,69 @@ def test_search_traces_filters_of_318(servers: dict[str, LiveServer]) -> None:
         return {text: search(text) for text in FILTERS_318}
 
     assert_same(servers, scenario)
+
+
+def test_v2_trace_calls_keep_tokens_cost_and_session_in_columns(
+    servers: dict[str, LiveServer],
+) -> None:
+    """MLflow 3.1.4's client starts and ends traces through the V2 API; the promoted metadata
+    it sends land where MLflow 3.18 keeps them, so that the V3 search finds them."""
+    import requests
+
+    cost = json.dumps({"input_cost": 0.5, "output_cost": 0.25, "total_cost": 0.75})
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment = client.create_experiment("v2-columns")
+        base = client._tracking_client.tracking_uri + "/api/2.0/mlflow/traces"
+        started = requests.post(
+            base,
+            json={
+                "experiment_id": experiment,
+                "timestamp_ms": 1000,
+                "request_metadata": [
+                    {"key": "mlflow.trace.tokenUsage", "value": USAGE},
+                    {"key": "mlflow.trace.session", "value": "s9"},
+                    {"key": "plain", "value": "kept"},
+                ],
+            },
+            timeout=30,
+        ).json()["trace_info"]
+        request_id = started.pop("request_id")
+        # The artifact location holds the request id, a plain uuid the placeholders miss.
+        started["tags"] = [t for t in started["tags"] if t["key"] != "mlflow.artifactLocation"]
+        ended = requests.patch(
+            f"{base}/{request_id}",
+            json={
+                "request_id": request_id,
+                "timestamp_ms": 1500,
+                "status": "OK",
+                "request_metadata": [{"key": "mlflow.trace.cost", "value": cost}],
+            },
+            timeout=30,
+        ).json()["trace_info"]
+        ended.pop("request_id")
+        ended["tags"] = [t for t in ended["tags"] if t["key"] != "mlflow.artifactLocation"]
+        for info in (started, ended):
+            info["request_metadata"].sort(key=lambda entry: entry["key"])
+
+        def found(text: str) -> int:
+            # V2 traces have no spans; the client would try to download them.
+            found = client.search_traces(
+                locations=[experiment], filter_string=text, include_spans=False
+            )
+            return len(found)
+
+        return {
+            "started": started,
+            "ended": ended,
+            "by tokens": found(f"metadata.`mlflow.trace.tokenUsage` = '{USAGE}'"),
+            "by cost": found(f"metadata.`mlflow.trace.cost` = '{cost}'"),
+            "by session": found("metadata.`mlflow.trace.session` = 's9'"),
+        }
+
+    theirs, ours = on_both(servers, scenario)
+    assert (ours["by tokens"], ours["by cost"], ours["by session"]) == (1, 1, 1)
+    assert_same_answers(theirs, ours)
 
 
 def test_assessments(servers: dict[str, LiveServer]) -> None:
