@@ -136,7 +136,7 @@ def launch(root: Path, name: str, command: Command, workers: int) -> LiveServer:
     stem = name.replace(" ", "-")
     uri = f"sqlite:///{root / (stem + '.db')}"
     destination = ["--artifacts-destination", str(root / f"{stem}-artifacts")]
-    return start(command(uri, port, workers) + destination, port, root / f"{name}.log", timeout=120)
+    return start(command(uri, port, workers) + destination, port, root / f"{name}.log", timeout=300)
 
 
 def measure_artifacts(
