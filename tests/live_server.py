@@ -2,6 +2,8 @@
 database revisions they are started on."""
 
 import contextlib
+import http.client
+import json
 import os
 import signal
 import socket
@@ -10,16 +12,20 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from compat import make_engine
 from migrations import runner
+from store import models
 
 HOST = "127.0.0.1"
 # A revision below head, for databases a server must refuse or upgrade.
 OLD_REVISION = "0584bdc529eb"
+# The status recorded when the server closed the connection instead of answering.
+NO_ANSWER = 0
 
 
 def free_port() -> int:
@@ -124,6 +130,17 @@ def wait_healthy(server: LiveServer, timeout: float) -> None:
     raise RuntimeError(f"server not healthy after {timeout} s:\n{server.output()}")
 
 
+def at_head(uri: str) -> str:
+    """`uri`, whose empty database is first created at the revision trackstore serves (the
+    server creates a SQLite file's schema itself, but refuses an empty database server's)."""
+    engine = make_engine(uri)
+    try:
+        runner.upgrade(engine, fresh=models.SERVED)
+    finally:
+        engine.dispose()
+    return uri
+
+
 def at_old_revision(uri: str) -> str:
     """`uri`, whose empty database is first brought up to OLD_REVISION."""
     runner.upgrade(make_engine(uri), OLD_REVISION)
@@ -137,3 +154,27 @@ def recorded_revision(uri: str) -> str | None:
             return runner.current_revision(connection)
     finally:
         engine.dispose()
+
+
+def json_caller(server: LiveServer) -> Callable[[str, str, bytes | None], tuple[int, Any]]:
+    """`call(method, url, body)` for `server`: the status and the answer's JSON (its text when
+    it is not JSON); NO_ANSWER and the exception's name when the connection failed."""
+    address = server.url.removeprefix("http://")
+
+    def call(method: str, url: str, body: bytes | None) -> tuple[int, Any]:
+        connection = http.client.HTTPConnection(address, timeout=60)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            connection.request(method, url, body=body, headers=headers)
+            answer = connection.getresponse()
+            text = answer.read().decode(errors="replace")
+        except (OSError, http.client.HTTPException) as exc:
+            return NO_ANSWER, type(exc).__name__
+        finally:
+            connection.close()
+        try:
+            return answer.status, json.loads(text)
+        except ValueError:
+            return answer.status, text
+
+    return call

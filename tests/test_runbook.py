@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from tests.filestore_handmade import build_small
 from tests.sample_store import build_sample
 
 RUNBOOK = Path(__file__).resolve().parent.parent / "docs" / "runbook.md"
@@ -59,6 +60,8 @@ def test_runbook_commands_run_in_order(backend: str, tmp_path: Path) -> None:
     url = make_url(backend)
     kind = url.get_backend_name()
     env = {**os.environ, **_variables(url, tmp_path)}
+    build_small(tmp_path / "mlruns")
+    env["MLRUNS"] = str(tmp_path / "mlruns")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     ran = 0
     for block in blocks():

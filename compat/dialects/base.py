@@ -114,6 +114,8 @@ class Dialect:
     # The command-line client ends a statement at every semicolon, even inside the body of a
     # trigger: an offline script sets another delimiter around a statement with a body.
     client_splits_bodies: ClassVar[bool] = False
+    # Largest value an Integer column (experiment ids) holds: a 4-byte INT, or SQLite's 8 bytes.
+    max_integer: ClassVar[int] = 2**31 - 1
     # A query that returns a row when the current database has the trigger bound as :name.
     trigger_lookup_sql: ClassVar[str] = (
         "SELECT 1 FROM information_schema.triggers WHERE trigger_name = :name"
@@ -241,6 +243,10 @@ class Dialect:
         """Inside this block an insert into `table` may give its auto-increment key a value of
         its own, zero included (the Default experiment has id 0)."""
         yield
+
+    def advance_key_counter(self, connection: Connection, table: str, column: str) -> None:
+        """After inserts that gave `table`'s auto-increment `column` values of their own, make
+        the next generated value larger than every stored one (most engines do so themselves)."""
 
     def drop_unnamed_foreign_key_sql(
         self, table: str, columns: Sequence[str], referred_table: str

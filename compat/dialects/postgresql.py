@@ -51,6 +51,16 @@ class PostgreSQL(Dialect):
         "no pg_hba.conf entry",
     )
 
+    def advance_key_counter(self, connection: Connection, table: str, column: str) -> None:
+        """A serial column's sequence ignores given values: move it past the largest stored."""
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:table, :column), "
+                f"GREATEST((SELECT max({column}) FROM {table}), 1))"
+            ),
+            {"table": table, "column": column},
+        )
+
     def prepare_url(self, url: URL, env: Mapping[str, str]) -> URL:
         """A bare postgresql:// means psycopg2, as on SQLAlchemy 2.0 (2.1 would pick psycopg 3)."""
         return url.set(drivername="postgresql+psycopg2") if "+" not in url.drivername else url

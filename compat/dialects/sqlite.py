@@ -58,6 +58,7 @@ class SQLite(Dialect):
     file_based = True
     create_schema_when_empty = True
     backup_method = "sqlite_api"
+    max_integer = 2**63 - 1
     max_bind_params = 32766
     begin_writer_sql = "BEGIN IMMEDIATE"
     busy_error_texts = ("database is locked",)

@@ -273,6 +273,40 @@ def rehearse(backup_path: Path, scratch: str, junit: Path | None) -> None:
     click.echo(f"the rehearsal of {backup_path} passed: {len(result.cases)} cases")
 
 
+@db.command("import-filestore")
+@click.argument("source")
+@uri_argument
+@click.option("--dry-run", is_flag=True, help="Print what would be imported, with counts.")
+@click.option("--strict", is_flag=True, help="Refuse, writing nothing, if any entry is unreadable.")
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="Leave out experiments, runs and models whose name or id the target already uses.",
+)
+@click.option(
+    "--artifacts-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Copy local artifacts into this folder (the server's --artifacts-destination) and "
+    "point runs and models at them with mlflow-artifacts:/ URIs.",
+)
+@user_errors
+def import_filestore(
+    source: str,
+    uri: str,
+    dry_run: bool,
+    strict: bool,
+    skip_existing: bool,
+    artifacts_to: Path | None,
+) -> None:
+    """Import the MLflow file store at SOURCE (./mlruns or a file: URI) into the database at
+    URI, empty or at head; a re-run adds only what is missing."""
+    from store.filestore_import.command import Options
+    from store.filestore_import.command import import_filestore as run_import
+
+    options = Options(dry_run, strict, skip_existing, artifacts_to)
+    run_import(source, uri, options, echo, functools.partial(click.echo, err=True))
+
+
 @main.command()
 @artifact_options
 @user_errors

@@ -34,10 +34,12 @@ from store.search.grammar import (
     NUMBER,
     ORDERING,
     PATTERN,
+    ClauseStyle,
     Entity,
     Field,
     Grammar,
     ValueKind,
+    Wording,
 )
 from store.search.parser import Comparison, OrderBy, Value
 from store.search.sql import compare
@@ -77,7 +79,8 @@ TRACE_GRAMMAR = Grammar(
         ),
         Entity("tag", frozenset({"tags"}), any_key=_EQUALS),
         Entity("request_metadata", frozenset({"metadata"}), any_key=_EQUALS),
-    )
+    ),
+    wording=Wording(ClauseStyle.QUOTED),
 )
 
 _MATCHES = Field(ValueKind.STRING, EQUALITY | PATTERN)
@@ -137,7 +140,8 @@ TRACE_V3_GRAMMAR = Grammar(
             key_prefixes={SPAN_ATTRIBUTES: _MATCHES_OR_LIST},
             orderable=False,
         ),
-    )
+    ),
+    wording=Wording(ClauseStyle.QUOTED),
 )
 
 # Attributes that are really a metadata entry, a tag or a span field.
