@@ -1,2 +1,2 @@
-"""Benchmarks that compare trackstore with MLflow (3.18.0, or 3.1.4 for the store and server
-benchmarks) on the same data in the same run."""
+"""Benchmarks that compare trackstore with MLflow (3.18.0; 3.1.4 as well where it is cheap) on the
+same data in the same run."""

@@ -1,20 +1,24 @@
-"""`trackstore server` against `mlflow server` 3.1.4 through the real MLflow client.
+"""`trackstore server` against `mlflow server` through the real MLflow client.
 
-Both servers run on loopback over a new SQLite database each, with the same worker count. One
-sequential MlflowClient drives log-batch (100 metrics a call) and get-run against both, in
-alternating rounds so that a busy host slows both alike, and the benchmark prints requests per
-second, the ratio, and the cold start (process start to a healthy /health on a database that
-did not exist). Then the same client uploads (log_artifact) and downloads (download_artifacts)
-one file of --artifact-mib MiB through each server's artifact proxy to a local folder, in
-alternating rounds, and the benchmark prints MiB/s, the ratio and the peak RSS of the server's
-processes (the largest VmHWM among the server and its workers). Run it where MLflow 3.1.4 is
-installed:
-`tox -e bench-314 -- server_bench` or `/opt/mlflow-ref/bin/python -m bench server_bench`.
+The servers compared are `mlflow server` of the MLflow installed beside trackstore (3.18.0 under
+`tox -e bench`) and, when its executable exists, MLflow 3.1.4's from another environment
+(`--reference-mlflow`, by default /opt/mlflow-ref's; `--reference-mlflow ''` leaves it out).
+Every server runs on loopback over a new SQLite database, with the same worker count. One
+sequential MlflowClient drives log-batch (100 metrics a call) and get-run against each, in
+alternating rounds so that a busy host slows all alike, and the benchmark prints requests per
+second, the ratio against each MLflow, and the cold start (process start to a healthy /health
+on a database that did not exist). Then the same client uploads (log_artifact) and downloads
+(download_artifacts) one file of --artifact-mib MiB through each server's artifact proxy to a
+local folder, in alternating rounds, and the benchmark prints MiB/s, the ratios and the peak
+RSS of the server's processes (the largest VmHWM among the server and its workers):
+`tox -e bench -- server_bench` or `/opt/mlflow-318/bin/python -m bench server_bench`.
 """
 
 import argparse
+import functools
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,10 +26,17 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
+from tests.live_server import (
+    REFERENCE_MLFLOW,
+    LiveServer,
+    free_port,
+    mlflow_command,
+    start,
+    trackstore_command,
+)
 
 METRICS_PER_BATCH = 100
-SERVERS = {"trackstore": trackstore_command, "mlflow 3.1.4": mlflow_command}
+OURS = "trackstore"
 Command = Callable[[str, int, int], list[str]]
 
 
@@ -38,41 +49,63 @@ def main() -> None:
     parser.add_argument("--cold-starts", type=int, default=5)
     parser.add_argument("--artifact-mib", type=int, default=100, help="size of the file moved")
     parser.add_argument("--artifact-rounds", type=int, default=3)
+    parser.add_argument(
+        "--reference-mlflow",
+        default=str(REFERENCE_MLFLOW) if REFERENCE_MLFLOW.exists() else "",
+        help="the `mlflow` executable of a second MLflow release to compare with",
+    )
     args = parser.parse_args()
     # Servers start as deployed, from byte-compiled modules, not by compiling sources each time.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    commands = compared_servers(args.reference_mlflow)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         cold = {
             name: cold_starts(root, name, command, args.workers, args.cold_starts)
-            for name, command in SERVERS.items()
+            for name, command in commands.items()
         }
-        with running(root, args.workers) as servers:
+        with running(root, commands, args.workers) as servers:
             rates = measure({name: server.url for name, server in servers.items()}, args)
             moved = measure_artifacts(servers, root, args.artifact_mib, args.artifact_rounds)
     print(f"workers {args.workers}, SQLite, one sequential MlflowClient, {args.rounds} rounds")
-    ours, theirs = rates["trackstore"], rates["mlflow 3.1.4"]
-    for call in ("log-batch", "get-run"):
-        print(
-            f"{call:10} trackstore {ours[call]:7.1f} req/s   mlflow 3.1.4 {theirs[call]:7.1f} "
-            f"req/s   ratio {ours[call] / theirs[call]:.2f}x"
-        )
+    print_rates(rates, ("log-batch", "get-run"), "req/s")
     for name, times in cold.items():
         print(
             f"cold start to healthy /health, {name}: median {statistics.median(times):.2f} s, "
             f"max {max(times):.2f} s over {len(times)}"
         )
     print(f"a {args.artifact_mib} MiB file, best of {args.artifact_rounds} rounds, local folder")
-    ours, theirs = moved["trackstore"], moved["mlflow 3.1.4"]
-    for way in ("upload", "download"):
-        print(
-            f"{way:10} trackstore {ours[way]:7.1f} MiB/s  mlflow 3.1.4 {theirs[way]:7.1f} "
-            f"MiB/s  ratio {ours[way] / theirs[way]:.2f}x"
+    print_rates(moved, ("upload", "download"), "MiB/s")
+    peaks = ", ".join(f"{name} {answers['peak rss']:.0f} MiB" for name, answers in moved.items())
+    print(f"peak RSS of the server processes: {peaks}")
+
+
+def compared_servers(reference: str) -> dict[str, Command]:
+    """trackstore, the MLflow beside it, and the reference MLflow if it is another release."""
+    import mlflow
+
+    servers: dict[str, Command] = {
+        OURS: trackstore_command,
+        f"mlflow {mlflow.__version__}": mlflow_command,
+    }
+    if reference:
+        answer = subprocess.run([reference, "--version"], capture_output=True, text=True)
+        name = f"mlflow {answer.stdout.split()[-1]}"
+        servers.setdefault(name, functools.partial(mlflow_command, executable=Path(reference)))
+    return servers
+
+
+def print_rates(figures: dict[str, dict[str, float]], measures: tuple[str, ...], unit: str) -> None:
+    """One line per measure: trackstore's figure, then each MLflow's with trackstore's ratio."""
+    ours = figures[OURS]
+    for measure_name in measures:
+        others = "   ".join(
+            f"{name} {answers[measure_name]:7.1f} {unit} "
+            f"(ratio {ours[measure_name] / answers[measure_name]:.2f}x)"
+            for name, answers in figures.items()
+            if name != OURS
         )
-    print(
-        f"peak RSS of the server processes: trackstore {ours['peak rss']:.0f} MiB, "
-        f"mlflow 3.1.4 {theirs['peak rss']:.0f} MiB"
-    )
+        print(f"{measure_name:10} {OURS} {ours[measure_name]:7.1f} {unit}   {others}")
 
 
 def cold_starts(root: Path, name: str, command: Command, workers: int, count: int) -> list[float]:
@@ -86,10 +119,12 @@ def cold_starts(root: Path, name: str, command: Command, workers: int, count: in
 
 
 @contextmanager
-def running(root: Path, workers: int) -> Iterator[dict[str, LiveServer]]:
+def running(
+    root: Path, commands: dict[str, Command], workers: int
+) -> Iterator[dict[str, LiveServer]]:
     with ExitStack() as stack:
         servers = {}
-        for name, command in SERVERS.items():
+        for name, command in commands.items():
             server = launch(root, name, command, workers)
             stack.callback(server.stop)
             servers[name] = server
@@ -101,7 +136,7 @@ def launch(root: Path, name: str, command: Command, workers: int) -> LiveServer:
     stem = name.replace(" ", "-")
     uri = f"sqlite:///{root / (stem + '.db')}"
     destination = ["--artifacts-destination", str(root / f"{stem}-artifacts")]
-    return start(command(uri, port, workers) + destination, port, root / f"{name}.log", timeout=120)
+    return start(command(uri, port, workers) + destination, port, root / f"{name}.log", timeout=300)
 
 
 def measure_artifacts(

@@ -1,12 +1,14 @@
-"""The tracking store against MLflow 3.1.4's SqlAlchemyStore: same data, same machine, same run.
+"""The tracking store against MLflow's SqlAlchemyStore: same data, same machine, same run.
 
 Three measurements, each printed with both stores' numbers and the ratio:
   log_batch  1,000 metrics per call, --calls calls into one run (rows per second);
   search     search_runs with a params + metrics filter over --runs runs (seconds per search);
   history    get_metric_history of one metric with --points points (seconds per read).
 For the search and history, both databases are filled with identical rows first (written
-through trackstore, whose rows MLflow reads as its own). Run it where MLflow 3.1.4 is
-installed: `/opt/mlflow-ref/bin/python -m bench store_bench [--backend URL]`. On SQLite,
+through trackstore, whose rows MLflow reads as its own). MLflow is the release installed
+beside trackstore, and each line names it: MLflow 3.18.0 with `tox -e bench -- store_bench
+[--backend URL]`, 3.1.4 with `tox -e bench-314 -- store_bench`; one process holds one MLflow,
+so the two releases are two runs. On SQLite,
 `--floor` adds a third writer taking turns in the log_batch race: the bare driver of
 bench.sqlite_floor, the most any store could reach.
 """
@@ -226,8 +228,11 @@ def timed(work: Callable[[], object], repeat: int) -> float:
 
 
 def report(name: str, ours: float, theirs: float, unit: str, *, higher_is_better: bool) -> None:
+    import mlflow
+
     ratio = ours / theirs if higher_is_better else theirs / ours
     print(
-        f"{name:>15}: trackstore {ours:,.3f} {unit}, MLflow 3.1.4 {theirs:,.3f} {unit}, "
+        f"{name:>15}: trackstore {ours:,.3f} {unit}, MLflow {mlflow.__version__} "
+        f"{theirs:,.3f} {unit}, "
         f"trackstore is {ratio:.1f}x"
     )

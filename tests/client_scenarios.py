@@ -65,6 +65,27 @@ def both_servers(
             server.stop()
 
 
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
+    """Both servers for the whole session (each folder's conftest offers it to its tests)."""
+    yield from both_servers(tmp_path_factory.mktemp("servers"))
+
+
+@pytest.fixture(scope="session")
+def local_artifact_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, LiveServer]]:
+    """Both servers keeping artifacts in a local folder the client writes to directly."""
+    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
+
+
+@pytest.fixture
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail fast: an error answer must not be retried for minutes by the client."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+
+
 def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, Any]:
     """The normalised answers of `scenario` from mlflow server and from trackstore server."""
     answers = []

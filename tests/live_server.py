@@ -75,10 +75,14 @@ def trackstore_command(uri: str, port: int, workers: int, extra: Sequence[str] =
     ]  # fmt: skip
 
 
-def mlflow_command(uri: str, port: int, workers: int) -> list[str]:
-    """`mlflow server` from the environment running the tests, else the reference venv."""
+REFERENCE_MLFLOW = Path("/opt/mlflow-ref/bin/mlflow")
+
+
+def mlflow_command(uri: str, port: int, workers: int, executable: Path | None = None) -> list[str]:
+    """`mlflow server` from `executable`, else from the environment running the tests, else
+    from the reference venv."""
     beside = Path(sys.executable).parent / "mlflow"
-    mlflow = beside if beside.exists() else Path("/opt/mlflow-ref/bin/mlflow")
+    mlflow = executable or (beside if beside.exists() else REFERENCE_MLFLOW)
     return [
         str(mlflow), "server", "--backend-store-uri", uri,
         "--host", HOST, "--port", str(port), "--workers", str(workers),

@@ -2,7 +2,8 @@
 
 A `Grammar` is data, so each store (runs, experiments, registered models, logged models,
 traces) states its own and shares one parser. An entity either has a fixed set of `fields`
-(attributes) or accepts `any_key` (metrics, params, tags).
+(attributes) or accepts `any_key` (metrics, params, tags); `key_prefixes` name open families of
+keys beside the fixed fields, such as a span's `attributes.<name>`.
 """
 
 from collections.abc import Mapping
@@ -13,7 +14,9 @@ EQUALITY = frozenset({"=", "!="})
 ORDERING = frozenset({"<", "<=", ">", ">="})
 PATTERN = frozenset({"LIKE", "ILIKE"})
 MEMBERSHIP = frozenset({"IN", "NOT IN"})
-COMPARATORS = EQUALITY | ORDERING | PATTERN | MEMBERSHIP
+# Whether a key has a value at all: the comparison takes no value.
+NULLNESS = frozenset({"IS NULL", "IS NOT NULL"})
+COMPARATORS = EQUALITY | ORDERING | PATTERN | MEMBERSHIP | NULLNESS
 
 NUMERIC_COMPARATORS = EQUALITY | ORDERING
 STRING_COMPARATORS = EQUALITY | PATTERN
@@ -33,6 +36,9 @@ class Field:
     comparators: frozenset[str]
     searchable: bool = True
     orderable: bool = True
+    # Comparators that take a number although the field's values are strings (an assessment's
+    # value is JSON text, yet `feedback.score > 0.5` compares its number).
+    number_comparators: frozenset[str] = frozenset()
 
     @property
     def takes_lists(self) -> bool:
@@ -54,6 +60,7 @@ class Entity:
     any_key: Field | None = None
     key_aliases: Mapping[str, str] = field(default_factory=dict)
     orderable: bool = True
+    key_prefixes: Mapping[str, Field] = field(default_factory=dict)
 
     def spellings(self) -> frozenset[str]:
         return self.aliases | {self.name}

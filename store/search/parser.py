@@ -1,7 +1,7 @@
 """Parsing search filters and order_by clauses into small ASTs, checked against a Grammar.
 
     filter     := comparison ("AND" comparison)*        (empty or blank: no conditions)
-    comparison := name comparator value
+    comparison := name comparator value | name IS [NOT] NULL
     comparator := = | != | < | <= | > | >= | LIKE | ILIKE | IN | NOT IN
     value      := 'string' | "string" | number | "(" string ("," string)* [","] ")"
     order_by   := name ["ASC" | "DESC"]
@@ -14,10 +14,19 @@ import math
 from dataclasses import dataclass
 
 from store.common.errors import StoreError
-from store.search.grammar import MEMBERSHIP, ClauseStyle, Entity, Field, Grammar, ValueKind
+from store.search.grammar import (
+    MEMBERSHIP,
+    NULLNESS,
+    ClauseStyle,
+    Entity,
+    Field,
+    Grammar,
+    ValueKind,
+)
 from store.search.lexer import Kind, Token, quoted_content, split_name, tokenize, unquote
 
-Value = str | int | float | tuple[str, ...]
+# None is the value of IS NULL and IS NOT NULL, which compare with none.
+Value = str | int | float | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def _comparison(stream: _Stream, grammar: Grammar) -> Comparison:
     if name.kind is not Kind.NAME or name.keyword() in ("AND", "NOT"):
         raise stream.error(name, "expected a name such as metrics.acc or params.`lr`")
     comparator = _comparator(stream)
-    value = _value(stream)
+    value = None if comparator in NULLNESS else _value(stream)
     entity, key, found = _resolve(name.text, grammar, stream.text)
     field = found or entity.any_key
     assert field is not None
@@ -153,9 +162,24 @@ def _comparator(stream: _Stream) -> str:
     if word == "NOT" and stream.peek().keyword() == "IN":
         stream.next()
         return "NOT IN"
+    if word == "IS":
+        return _nullness(stream)
     raise stream.error(
-        token, "expected a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN)"
+        token,
+        "expected a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL, "
+        "IS NOT NULL)",
     )
+
+
+def _nullness(stream: _Stream) -> str:
+    """IS NULL or IS NOT NULL, once IS is read."""
+    negated = stream.peek().keyword() == "NOT"
+    if negated:
+        stream.next()
+    null = stream.next()
+    if null.keyword() != "NULL":
+        raise stream.error(null, "expected NULL after IS or IS NOT")
+    return "IS NOT NULL" if negated else "IS NULL"
 
 
 def _value(stream: _Stream) -> Token | tuple[str, ...]:
@@ -210,6 +234,9 @@ def _resolve(
     if entity.any_key is not None:
         return entity, key, None
     key = entity.key_aliases.get(key, key)
+    prefixed = _prefixed(entity, key, name, text)
+    if prefixed is not None:
+        return entity, *prefixed
     if key not in entity.fields:
         mlflow_sentence = wording.unknown_order_key if ordering else None
         raise StoreError(
@@ -218,6 +245,19 @@ def _resolve(
             f"use one of {', '.join(sorted(entity.fields))}."
         )
     return entity, key, entity.fields[key]
+
+
+def _prefixed(entity: Entity, key: str, name: str, text: str) -> tuple[str, Field] | None:
+    """The key (prefix and unquoted name) and field of a key in one of the entity's families."""
+    for prefix, family in entity.key_prefixes.items():
+        if key.startswith(prefix):
+            member = unquote(key[len(prefix) :])
+            if not member:
+                raise StoreError(
+                    f"Invalid search expression {text!r}: {name!r} names no key after {prefix!r}."
+                )
+            return prefix + member, family
+    return None
 
 
 def _led(sentence: str | None, **names: str) -> str:
@@ -229,11 +269,15 @@ def _led(sentence: str | None, **names: str) -> str:
     return sentence + ". "
 
 
-def _checked(value: Token | tuple[str, ...], comparator: str, field: Field, name: str) -> Value:
+def _checked(
+    value: Token | tuple[str, ...] | None, comparator: str, field: Field, name: str
+) -> Value:
     """The value of a comparison, once it suits the field and the comparator."""
     if comparator not in field.comparators:
         allowed = ", ".join(sorted(field.comparators))
         raise StoreError(f"Invalid comparator '{comparator}' for {name}; use one of: {allowed}.")
+    if value is None:
+        return None
     if comparator in MEMBERSHIP or isinstance(value, tuple):
         if not isinstance(value, tuple) or comparator not in MEMBERSHIP:
             raise StoreError(
@@ -241,7 +285,7 @@ def _checked(value: Token | tuple[str, ...], comparator: str, field: Field, name
                 "quoted strings, and a list needs IN or NOT IN."
             )
         return value
-    if field.kind is ValueKind.NUMBER:
+    if field.kind is ValueKind.NUMBER or comparator in field.number_comparators:
         if value.kind is not Kind.NUMBER:
             raise StoreError(f"Invalid value {value.text} for {name}: expected a number.")
         return _number(value.text)

@@ -42,6 +42,8 @@ def _plain(column: ColumnElement[Any], comparator: str, value: Value) -> ColumnE
         return column.like(value)
     if comparator == "ILIKE":
         return column.ilike(value)
+    if comparator in ("IS NULL", "IS NOT NULL"):
+        return column.is_(None) if comparator == "IS NULL" else column.is_not(None)
     operations = {
         "=": column.__eq__,
         "!=": column.__ne__,

@@ -82,8 +82,19 @@ def link_traces_to_run(stores: Stores, message: Message) -> Result:
     return None
 
 
+def link_prompts_to_trace(stores: Stores, message: Message) -> Result:
+    """Prompt versions arrive as {name, version}; a link names them 'name/version'."""
+    versions = [
+        f"{item.required_text('name')}/{item.required_integer('version')}"
+        for item in message.objects("prompt_versions")
+    ]
+    stores.traces.link_prompts_to_trace(message.required_text("trace_id"), versions)
+    return None
+
+
 ENDPOINTS = [
     Endpoint("POST", "/traces/link-to-run", link_traces_to_run),
+    Endpoint("POST", "/traces/link-prompts", link_prompts_to_trace),
     Endpoint("POST", "/traces", start_trace),
     Endpoint("GET", "/traces", search_traces),
     Endpoint("POST", "/traces/delete-traces", delete_traces),

@@ -40,15 +40,15 @@ from store.traces.assessments import (
 from store.traces.assessments import find as find_assessment
 from store.traces.entities import IN_PROGRESS, STATUSES, TraceInfo
 from store.traces.otlp import ReceivedSpan
-from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces, trace_filter
+from store.traces.search import TRACE_GRAMMAR, TRACE_V3_GRAMMAR, ordered_traces, trace_filters
 from store.traces.spans import spans_json, write_spans
 from store.traces.v3 import (
     FINALIZED_METADATA,
-    PROMOTED_METADATA,
     TRACE_NAME_TAG,
-    columns_from_metadata,
+    metadata_from_columns,
     parse_duration,
     parse_timestamp,
+    split_promoted,
     trace_info_json,
 )
 from store.tracking import validation
@@ -80,6 +80,7 @@ class TraceStore(SqlStore):
         request_id = uuid.uuid4().hex
         tags = dict(tags)
         trace_name = tags.pop(TRACE_NAME_TAG, None)
+        columns, metadata = split_promoted(request_metadata)
         with self.session() as session:
             experiment = active_experiment(session, experiment_id)
             session.execute(
@@ -90,11 +91,12 @@ class TraceStore(SqlStore):
                     execution_time_ms=None,
                     status=IN_PROGRESS,
                     trace_name=trace_name,
+                    **columns,
                 )
             )
             location = append_path(experiment.artifact_location, "traces", request_id, "artifacts")
             _put(session, trace_tags, request_id, {**tags, ARTIFACT_LOCATION_TAG: location})
-            _put(session, trace_request_metadata, request_id, request_metadata)
+            _put(session, trace_request_metadata, request_id, metadata)
             return _load(session, [_find(session, request_id)])[0]
 
     def end_trace(
@@ -111,14 +113,20 @@ class TraceStore(SqlStore):
             raise StoreError(f"Invalid trace status {status!r}; use one of {', '.join(STATUSES)}.")
         tags = dict(tags)
         named = {"trace_name": tags.pop(TRACE_NAME_TAG)} if TRACE_NAME_TAG in tags else {}
+        columns, metadata = split_promoted(request_metadata)
         with self.session() as session:
             row = _find(session, request_id)
             session.execute(
                 update(trace_info)
                 .where(trace_info.c.request_id == request_id)
-                .values(execution_time_ms=timestamp_ms - row.timestamp_ms, status=status, **named)
+                .values(
+                    execution_time_ms=timestamp_ms - row.timestamp_ms,
+                    status=status,
+                    **named,
+                    **columns,
+                )
             )
-            _put(session, trace_request_metadata, request_id, request_metadata)
+            _put(session, trace_request_metadata, request_id, metadata)
             _put(session, trace_tags, request_id, tags)
             return _load(session, [_find(session, request_id)])[0]
 
@@ -170,7 +178,7 @@ class TraceStore(SqlStore):
         numbers = [n for n in map(experiment_number, experiment_ids) if n is not None]
         stmt = select(trace_info).where(
             trace_info.c.experiment_id.in_(numbers),
-            *(trace_filter(comparison, self.dialect) for comparison in comparisons),
+            *trace_filters(comparisons, self.dialect),
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
         with self.read_session() as session:
@@ -249,7 +257,8 @@ def _put(session: Session, table: Table, request_id: str, pairs: Mapping[str, An
 
 
 def _load(session: Session, rows: Sequence[Row[Any]]) -> list[TraceInfo]:
-    """Entities for trace_info rows, with their tags and request metadata."""
+    """Entities for trace_info rows, with their tags and request metadata (the promoted
+    entries rebuilt from their columns)."""
     ids = [row.request_id for row in rows]
     tags = pairs_by_owner(session, trace_tags, "request_id", "key", "value", ids)
     metadata = pairs_by_owner(session, trace_request_metadata, "request_id", "key", "value", ids)
@@ -260,7 +269,7 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[TraceInfo]:
             timestamp_ms=row.timestamp_ms,
             execution_time_ms=row.execution_time_ms,
             status=row.status,
-            request_metadata=metadata[row.request_id],
+            request_metadata={**metadata[row.request_id], **metadata_from_columns(row)},
             tags=_with_name(tags[row.request_id], row.trace_name),
         )
         for row in rows
@@ -302,10 +311,7 @@ class TraceStoreV3(TraceStore):
         )
         tags = dict(info.get("tags") or {})
         trace_name = tags.pop(TRACE_NAME_TAG, None)
-        metadata = dict(info.get("trace_metadata") or {})
-        columns = columns_from_metadata(metadata)
-        for key in PROMOTED_METADATA:
-            metadata.pop(key, None)
+        columns, metadata = split_promoted(info.get("trace_metadata") or {})
         metadata[FINALIZED_METADATA] = "true"
         values: dict[str, Any] = {
             "timestamp_ms": parse_timestamp(info.get("request_time")) or 0,
@@ -394,7 +400,7 @@ class TraceStoreV3(TraceStore):
         numbers = [n for n in map(experiment_number, experiment_ids) if n is not None]
         stmt = select(trace_info).where(
             trace_info.c.experiment_id.in_(numbers),
-            *(trace_filter(comparison, self.dialect) for comparison in comparisons),
+            *trace_filters(comparisons, self.dialect),
         )
         stmt, columns = ordered_traces(stmt, orders, self.dialect)
         with self.read_session() as session:
@@ -408,31 +414,17 @@ class TraceStoreV3(TraceStore):
                 f"Cannot link more than {MAX_TRACE_LINKS} traces to a run in a single request. "
                 f"Provided {len(trace_ids)} traces."
             )
-        if not trace_ids:
+        with self.session() as session:
+            _associate(session, [(trace_id, run_id) for trace_id in trace_ids], "run")
+
+    def link_prompts_to_trace(self, trace_id: str, prompt_versions: Sequence[str]) -> None:
+        """Associate a trace with prompt versions, each named 'name/version' (once each)."""
+        if not prompt_versions:
             return
         with self.session() as session:
-            linked: set[str] = set(
-                session.execute(
-                    select(entity_associations.c.source_id).where(
-                        entity_associations.c.source_type == "trace",
-                        entity_associations.c.source_id.in_(list(trace_ids)),
-                        entity_associations.c.destination_type == "run",
-                        entity_associations.c.destination_id == run_id,
-                    )
-                ).scalars()
-            )
-            now = int(time.time() * 1000)
-            for trace_id in dict.fromkeys(t for t in trace_ids if t not in linked):
-                session.execute(
-                    insert(entity_associations).values(
-                        association_id=uuid.uuid4().hex,
-                        source_type="trace",
-                        source_id=trace_id,
-                        destination_type="run",
-                        destination_id=run_id,
-                        created_time=now,
-                    )
-                )
+            _find_v3(session, trace_id)
+            pairs = [(trace_id, version) for version in prompt_versions]
+            _associate(session, pairs, "prompt_version")
 
     def create_assessment(self, message: Mapping[str, Any]) -> dict[str, Any]:
         trace_id = message.get("trace_id") or ""
@@ -487,3 +479,33 @@ def _v3_infos(session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]
         )
         for row in rows
     ]
+
+
+def _associate(session: Session, pairs: Sequence[tuple[str, str]], kind: str) -> None:
+    """entity_associations rows from traces to `kind` entities, for the pairs not yet there."""
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return
+    linked = set(
+        session.execute(
+            select(entity_associations.c.source_id, entity_associations.c.destination_id).where(
+                entity_associations.c.source_type == "trace",
+                entity_associations.c.source_id.in_({source for source, _ in wanted}),
+                entity_associations.c.destination_type == kind,
+                entity_associations.c.destination_id.in_({target for _, target in wanted}),
+            )
+        ).tuples()
+    )
+    now = int(time.time() * 1000)
+    for source, target in wanted:
+        if (source, target) not in linked:
+            session.execute(
+                insert(entity_associations).values(
+                    association_id=uuid.uuid4().hex,
+                    source_type="trace",
+                    source_id=source,
+                    destination_type=kind,
+                    destination_id=target,
+                    created_time=now,
+                )
+            )

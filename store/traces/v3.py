@@ -6,6 +6,7 @@ them: the name as the `mlflow.traceName` tag, the rest as metadata entries.
 """
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,12 @@ def columns_from_metadata(metadata: dict[str, str]) -> dict[str, Any]:
             document = json_object(metadata[key])
             columns.update({names[k]: convert(document[k]) for k in names if k in document})
     return columns
+
+
+def split_promoted(metadata: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The trace_info columns the promoted entries fill, and the entries kept as rows."""
+    kept = {key: value for key, value in metadata.items() if key not in PROMOTED_METADATA}
+    return columns_from_metadata(dict(metadata)), kept
 
 
 def metadata_from_columns(row: Row[Any]) -> dict[str, str]:

@@ -245,7 +245,8 @@ class RunOutputs:
 
 @dataclass(slots=True)
 class Run:
-    """A run as get_run returns it (with outputs) or as search_runs does (outputs None)."""
+    """A run as get_run and search_runs return it; outputs None where none were read (a run
+    just created or updated)."""
 
     info: RunInfo
     data: RunData

@@ -55,7 +55,7 @@ class QueryStore(SqlStore):
         with self.read_session() as session:
             page = fetch_page(session, stmt, ordering, offset, max_results, lambda row: row)
             rows = [row._mapping for row in page.items]
-            return Page(load_runs(session, rows, with_outputs=False), page.next_page_token)
+            return Page(load_runs(session, rows, with_model_inputs=False), page.next_page_token)
 
     def get_metric_history(
         self,

@@ -95,28 +95,35 @@ def load_run(session: Session, run_id: str) -> Run:
     found = _PREPARED_RUN.mappings(session.connection(), {RUN_ID.key: run_id})
     if not found:
         raise _no_such_run(run_id)
-    return load_runs(session, found, with_outputs=True)[0]
+    return load_runs(session, found, with_model_inputs=True)[0]
 
 
 def load_runs(
-    session: Session, rows: Sequence[Mapping[Any, Any]], *, with_outputs: bool
+    session: Session, rows: Sequence[Mapping[Any, Any]], *, with_model_inputs: bool
 ) -> list[Run]:
-    """Entities for runs rows, with latest metrics, params, tags and dataset inputs.
+    """Entities for runs rows, with latest metrics, params, tags, dataset inputs and model
+    outputs.
 
-    `with_outputs` adds model inputs and outputs, as get_run returns them and search does not.
+    `with_model_inputs` (get_run) adds the models the run took as inputs, which search does not
+    list, reading one run's models through a prepared statement.
     """
     ids = [row["run_uuid"] for row in rows]
     metrics = _latest_metrics(session, ids)
     param_rows = _key_value_children(session, _PARAMS, ids)
     tag_rows = _key_value_children(session, _TAGS, ids)
     dataset_inputs = _dataset_inputs(session, ids)
+    page_outputs = (
+        defaultdict(list)
+        if with_model_inputs
+        else _children(session, _MODEL_OUTPUTS, ids, ModelOutput)
+    )
     loaded = []
     for row in rows:
         run_id = row["run_uuid"]
         data = RunData(metrics[run_id], param_rows[run_id], tag_rows[run_id])
         run_inputs = RunInputs(dataset_inputs[run_id])
-        outputs = None
-        if with_outputs:
+        outputs = RunOutputs(page_outputs[run_id])
+        if with_model_inputs:
             model_inputs, model_outputs = _models(session, run_id)
             run_inputs = RunInputs(dataset_inputs[run_id], model_inputs)
             outputs = RunOutputs(model_outputs)
@@ -179,6 +186,10 @@ _MODELS = (
 )
 
 
+# The models each run output, for a page of runs (search_runs lists outputs, not model inputs).
+_MODEL_OUTPUTS = select(inputs.c.source_id, inputs.c.destination_id, inputs.c.step).where(
+    inputs.c.source_type == "RUN_OUTPUT", inputs.c.destination_type == "MODEL_OUTPUT"
+)
 _PREPARED_MODELS = PreparedSelect(_MODELS)
 _PREPARED_RUN = PreparedSelect(_RUN)
 _PREPARED_RUN_STAGE = PreparedSelect(

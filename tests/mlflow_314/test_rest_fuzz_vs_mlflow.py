@@ -113,6 +113,14 @@ DIFFERENCES: list[Difference] = [
         "does; MLflow 3.1.4 has no such route, and Flask answers another method's HTML 405",
     ),
     Difference(
+        "POST /traces/link-prompts",
+        (405, None),
+        None,
+        "MLflow 3.18 added this route (linking prompt versions to a trace), which trackstore "
+        "serves as 3.18 does; MLflow 3.1.4 has no such route, and Flask answers another "
+        "method's HTML 405",
+    ),
+    Difference(
         "POST /logged-models/{model_id}/params",
         INVALID,
         None,

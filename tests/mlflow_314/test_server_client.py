@@ -7,7 +7,6 @@ head and follows 3.18 where it deliberately answers differently from 3.1.4: ther
 asserts 3.18's answer for trackstore and compares the rest with mlflow server 3.1.4.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from tests.client_scenarios import (  # noqa: E402
     Scenario,
     assert_same,
     assert_same_answers,
-    both_servers,
     check_pyfunc_answer,
     error_code,
     on_both,
@@ -31,27 +29,7 @@ from tests.client_scenarios import (  # noqa: E402
     unknown_path_statuses,
 )
 
-pytestmark = pytest.mark.mlflow_314
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
-    yield from both_servers(tmp_path_factory.mktemp("servers"))
-
-
-@pytest.fixture(scope="session")
-def local_artifact_servers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, LiveServer]]:
-    """Both servers keeping artifacts in a local folder the client writes to directly."""
-    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
-
-
-@pytest.fixture(autouse=True)
-def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail fast: an error answer must not be retried for minutes by the client."""
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+pytestmark = [pytest.mark.mlflow_314, pytest.mark.usefixtures("no_retries")]
 
 
 @pytest.mark.parametrize("scenario", SAME_ON_BOTH, ids=lambda scenario: scenario.__name__)

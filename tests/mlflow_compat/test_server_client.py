@@ -7,20 +7,20 @@ which tests/mlflow_314 runs with MLflow 3.1.4's client; every answer is compared
 3.18's client sends through the v3 API, are compared in this folder's test_traces*.py.
 """
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.live_server import LiveServer
 
 pytest.importorskip("mlflow", minversion="3.18")
+from mlflow import MlflowClient
 
 from tests.client_scenarios import (
     SAME_ON_BOTH,
     Scenario,
     assert_same,
     assert_same_answers,
-    both_servers,
     check_pyfunc_answer,
     on_both,
     pyfunc_log_model_and_register,
@@ -28,27 +28,7 @@ from tests.client_scenarios import (
     unknown_path_statuses,
 )
 
-pytestmark = pytest.mark.mlflow_compat
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
-    yield from both_servers(tmp_path_factory.mktemp("servers"))
-
-
-@pytest.fixture(scope="session")
-def local_artifact_servers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, LiveServer]]:
-    """Both servers keeping artifacts in a local folder the client writes to directly."""
-    yield from both_servers(tmp_path_factory.mktemp("local-artifacts"), local_artifacts=True)
-
-
-@pytest.fixture(autouse=True)
-def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail fast: an error answer must not be retried for minutes by the client."""
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+pytestmark = [pytest.mark.mlflow_compat, pytest.mark.usefixtures("no_retries")]
 
 
 @pytest.mark.parametrize(
@@ -67,4 +47,24 @@ def test_unknown_path_is_not_found_on_both(servers: dict[str, LiveServer]) -> No
 def test_pyfunc_log_model_and_register(local_artifact_servers: dict[str, LiveServer]) -> None:
     theirs, ours = on_both(local_artifact_servers, pyfunc_log_model_and_register)
     check_pyfunc_answer(ours)
+    assert_same_answers(theirs, ours)
+
+
+def test_search_runs_lists_the_models_each_run_output(servers: dict[str, LiveServer]) -> None:
+    from mlflow.entities import LoggedModelOutput
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment = client.create_experiment("search-outputs")
+        run = client.create_run(experiment, run_name="output").info.run_id
+        model = client.create_logged_model(experiment, name="m", source_run_id=run).model_id
+        client.log_outputs(run, [LoggedModelOutput(model, 3)])
+        client.create_run(experiment, run_name="none")
+        found = client.search_runs([experiment])
+        return {
+            "runs": found,
+            "outputs": [[o.model_id for o in r.outputs.model_outputs] for r in found],
+        }
+
+    theirs, ours = on_both(servers, scenario)
+    assert sorted(len(models) for models in ours["outputs"]) == [0, 1]
     assert_same_answers(theirs, ours)

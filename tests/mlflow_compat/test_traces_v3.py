@@ -122,7 +122,10 @@ def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, An
 
 
 def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
-    theirs, ours = on_both(servers, scenario)
+    assert_same_answers(*on_both(servers, scenario))
+
+
+def assert_same_answers(theirs: Any, ours: Any) -> None:
     if ours != theirs:
         lines = difflib.unified_diff(
             json.dumps(theirs, indent=1, sort_keys=True, default=str).splitlines(),
@@ -287,6 +290,147 @@ def test_search_traces(servers: dict[str, LiveServer]) -> None:
         }
 
     assert_same(servers, scenario)
+
+
+# MLflow 3.18's further trace filters: span attributes, text, prompts, assessments by value,
+# IS NULL and IS NOT NULL; and the refusals among them (answered by error code).
+FILTERS_318 = (
+    "span.attributes.temperature LIKE '%0.5%'",
+    "span.attributes.`mlflow.spanType` LIKE '%LLM%'",
+    "span.attributes.temperature ILIKE '%0.5%'",
+    "span.attributes.temperature = '0.5'",
+    "span.attributes.temperature != '0.5'",
+    "span.attributes.temperature IN ('0.5')",
+    "span.attributes. = 'x'",
+    "span.name = 'generate' AND span.type = 'LLM'",
+    "span.name = 'retrieve' AND span.type = 'LLM'",
+    "span.name IS NULL",
+    "span.content LIKE '%plain text%'",
+    "trace.text LIKE '%doc%'",
+    "trace.text ILIKE '%DOC%'",
+    "trace.text = 'doc'",
+    "tags.team IS NULL",
+    "tags.team IS NOT NULL",
+    "trace.name IS NOT NULL",
+    "metadata.`mlflow.trace.session` IS NULL",
+    "metadata.`mlflow.trace.session` IS NOT NULL",
+    "metadata.`mlflow.source.type` IS NOT NULL",
+    "metadata.`mlflow.trace.tokenUsage` IS NULL",
+    "metadata.`mlflow.trace.tokenUsage` IS NOT NULL",
+    "run_id IS NULL",
+    "run_id != 'abc'",
+    "trace.status IS NULL",
+    "prompt = 'qa/1'",
+    "prompt = 'qa/2'",
+    "prompt = 'qa'",
+    "prompt LIKE 'qa%'",
+    "tags.`mlflow.linkedPrompts` IS NULL",
+    "feedback.relevance > 0.5",
+    "feedback.relevance <= 0.5",
+    "feedback.relevance > '0.5'",
+    "feedback.relevance IS NULL",
+    "feedback.relevance IS NOT NULL",
+    "feedback.relevance LIKE '0.%'",
+    "feedback.reviewed = 'yes'",
+    "expectation.expected IS NOT NULL",
+    "issue.id = 'issue-1'",
+)
+
+
+def test_search_traces_filters_of_318(servers: dict[str, LiveServer]) -> None:
+    from mlflow.entities.model_registry import PromptVersion
+    from mlflow.tracing.client import TracingClient
+
+    def scenario(client: MlflowClient) -> Any:
+        ids = traced_calls("filtered")
+        with mlflow.start_span("follow-up"):
+            mlflow.update_current_trace(metadata={"mlflow.trace.session": "s1"})
+        ids.append(str(mlflow.get_last_active_trace_id()))
+        experiment = experiment_id(client, "filtered")
+        prompt = PromptVersion(name="qa", version=1, template="Answer {{question}}")
+        TracingClient(client.tracking_uri).link_prompt_versions_to_trace(ids[0], [prompt])
+        mlflow.log_feedback(trace_id=ids[0], name="relevance", value=0.8)
+        mlflow.log_feedback(trace_id=ids[1], name="relevance", value=0.2)
+        mlflow.log_expectation(trace_id=ids[1], name="expected", value="42")
+        # Of the whole session s1 (traces 2 and 3), logged on one of its traces.
+        mlflow.log_feedback(
+            trace_id=ids[2], name="reviewed", value="yes",
+            metadata={"mlflow.trace.session": "s1"},
+        )  # fmt: skip
+
+        def search(text: str) -> Any:
+            try:
+                found = client.search_traces(locations=[experiment], filter_string=text)
+            except MlflowException as exc:
+                return str(exc.error_code)
+            return sorted(ids.index(trace.info.trace_id) for trace in found)
+
+        return {text: search(text) for text in FILTERS_318}
+
+    assert_same(servers, scenario)
+
+
+def test_v2_trace_calls_keep_tokens_cost_and_session_in_columns(
+    servers: dict[str, LiveServer],
+) -> None:
+    """MLflow 3.1.4's client starts and ends traces through the V2 API; the promoted metadata
+    it sends land where MLflow 3.18 keeps them, so that the V3 search finds them."""
+    import requests
+
+    cost = json.dumps({"input_cost": 0.5, "output_cost": 0.25, "total_cost": 0.75})
+
+    def scenario(client: MlflowClient) -> Any:
+        experiment = client.create_experiment("v2-columns")
+        base = client._tracking_client.tracking_uri + "/api/2.0/mlflow/traces"
+        started = requests.post(
+            base,
+            json={
+                "experiment_id": experiment,
+                "timestamp_ms": 1000,
+                "request_metadata": [
+                    {"key": "mlflow.trace.tokenUsage", "value": USAGE},
+                    {"key": "mlflow.trace.session", "value": "s9"},
+                    {"key": "plain", "value": "kept"},
+                ],
+            },
+            timeout=30,
+        ).json()["trace_info"]
+        request_id = started.pop("request_id")
+        # The artifact location holds the request id, a plain uuid the placeholders miss.
+        started["tags"] = [t for t in started["tags"] if t["key"] != "mlflow.artifactLocation"]
+        ended = requests.patch(
+            f"{base}/{request_id}",
+            json={
+                "request_id": request_id,
+                "timestamp_ms": 1500,
+                "status": "OK",
+                "request_metadata": [{"key": "mlflow.trace.cost", "value": cost}],
+            },
+            timeout=30,
+        ).json()["trace_info"]
+        ended.pop("request_id")
+        ended["tags"] = [t for t in ended["tags"] if t["key"] != "mlflow.artifactLocation"]
+        for info in (started, ended):
+            info["request_metadata"].sort(key=lambda entry: entry["key"])
+
+        def found(text: str) -> int:
+            # V2 traces have no spans; the client would try to download them.
+            found = client.search_traces(
+                locations=[experiment], filter_string=text, include_spans=False
+            )
+            return len(found)
+
+        return {
+            "started": started,
+            "ended": ended,
+            "by tokens": found(f"metadata.`mlflow.trace.tokenUsage` = '{USAGE}'"),
+            "by cost": found(f"metadata.`mlflow.trace.cost` = '{cost}'"),
+            "by session": found("metadata.`mlflow.trace.session` = 's9'"),
+        }
+
+    theirs, ours = on_both(servers, scenario)
+    assert (ours["by tokens"], ours["by cost"], ours["by session"]) == (1, 1, 1)
+    assert_same_answers(theirs, ours)
 
 
 def test_assessments(servers: dict[str, LiveServer]) -> None:

@@ -62,6 +62,16 @@ def test_the_same_model_may_be_input_and_output(store: TrackingStore, run_id: st
     assert store.get_run(run_id).inputs.model_ids == ["m-a"]
 
 
+def test_search_lists_model_outputs_but_not_model_inputs(store: TrackingStore, run_id: str) -> None:
+    store.log_inputs(run_id, model_ids=["m-a"])
+    store.log_outputs(run_id, [ModelOutput("m-b", 3)])
+    experiment_id = store.get_run(run_id).info.experiment_id
+    (found,) = store.search_runs([experiment_id])
+    assert found.outputs is not None
+    assert [(o.model_id, o.step) for o in found.outputs.model_outputs] == [("m-b", 3)]
+    assert found.inputs.model_ids == []
+
+
 @pytest.mark.parametrize(
     "output",
     [ModelOutput("", 0), ModelOutput("m-" + "0" * 40, 0), ModelOutput("m-a", 2**63)],

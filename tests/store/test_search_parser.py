@@ -4,6 +4,7 @@ import pytest
 
 from store.common.errors import INVALID_PARAMETER_VALUE, StoreError
 from store.search import Comparison, OrderBy, parse_filter, parse_order_by, parse_order_by_list
+from store.traces.search import TRACE_V3_GRAMMAR
 from store.tracking.experiment_search import EXPERIMENT_GRAMMAR
 from store.tracking.run_search import RUN_GRAMMAR
 
@@ -148,3 +149,47 @@ def test_experiments_order_by_id_but_not_by_tag() -> None:
     )
     with pytest.raises(StoreError, match="cannot order by"):
         parse_order_by("tags.k", EXPERIMENT_GRAMMAR)
+
+
+def trace_parsed(text: str) -> list[Comparison]:
+    return parse_filter(text, TRACE_V3_GRAMMAR)
+
+
+def test_is_null_and_is_not_null_take_no_value() -> None:
+    assert trace_parsed("tags.team IS NULL and metadata.s is not null") == [
+        Comparison("tag", "team", "IS NULL", None),
+        Comparison("request_metadata", "s", "IS NOT NULL", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("tags.team IS 'x'", "expected NULL after IS"),
+        ("tags.team IS NOT", "expected NULL after IS"),
+        ("trace.status IS NULL", "Invalid comparator 'IS NULL'"),
+        ("tags.team IS NULL AND", "expected a name"),
+    ],
+)
+def test_malformed_nullness_is_refused(text: str, says: str) -> None:
+    with pytest.raises(StoreError, match=says):
+        trace_parsed(text)
+
+
+def test_a_key_family_takes_any_member_unquoted() -> None:
+    assert trace_parsed("span.attributes.`mlflow.spanType` = 'LLM'") == [
+        Comparison("span", "attributes.mlflow.spanType", "=", "LLM")
+    ]
+    with pytest.raises(StoreError, match=r"names no key after 'attributes\.'"):
+        trace_parsed("span.attributes. = 'x'")
+
+
+def test_ordering_an_assessment_takes_a_number_and_equality_a_string() -> None:
+    assert trace_parsed("feedback.score > 0.5 AND feedback.score = '1'") == [
+        Comparison("feedback", "score", ">", 0.5),
+        Comparison("feedback", "score", "=", "1"),
+    ]
+    with pytest.raises(StoreError, match="expected a number"):
+        trace_parsed("feedback.score > '0.5'")
+    with pytest.raises(StoreError, match="expected a quoted string"):
+        trace_parsed("feedback.score = 1")

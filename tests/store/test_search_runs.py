@@ -181,12 +181,12 @@ def test_paging_walks_every_run_once(store: TrackingStore, corpus: Corpus) -> No
     assert pages == [["alpha", "Beta"], ["gamma", "epsilon"]]
 
 
-def test_results_carry_data_and_inputs(store: TrackingStore, corpus: Corpus) -> None:
+def test_results_carry_data_inputs_and_outputs(store: TrackingStore, corpus: Corpus) -> None:
     (run,) = store.search_runs([corpus.experiment_id], "datasets.context = 'train'")
     assert run.data.metric_values() == {"acc": 0.9, "loss": 0.5}
     assert run.data.param_values() == {"lr": "0.1", "opt": "adam"}
     assert [i.dataset.name for i in run.inputs.dataset_inputs] == ["iris"]
-    assert run.outputs is None and "outputs" not in run.to_json()
+    assert run.outputs is not None and run.to_json()["outputs"] == {}
 
 
 def test_a_page_read_in_parts_gives_each_run_its_own_children(
