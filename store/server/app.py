@@ -18,9 +18,11 @@ from starlette.routing import BaseRoute, Route
 from store.artifact_destinations import open_destination
 from store.server import (
     artifacts,
+    datasets,
     experiments,
     landing,
     logged_models,
+    metric_intervals,
     registry,
     runs,
     traces,
@@ -60,8 +62,13 @@ class Settings:
 
 def all_endpoints() -> list[Endpoint]:
     """Every REST endpoint trackstore serves, from each endpoint group."""
-    groups = (experiments, runs, registry, logged_models, traces)
+    groups = (experiments, runs, metric_intervals, registry, logged_models, traces)
     return [endpoint for group in groups for endpoint in group.ENDPOINTS]
+
+
+def ajax_endpoints() -> list[Endpoint]:
+    """The endpoints MLflow serves to its UI under /ajax-api only."""
+    return [*runs.AJAX_ENDPOINTS, *datasets.AJAX_ENDPOINTS]
 
 
 def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) -> Starlette:
@@ -88,7 +95,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
         routes=[
             *_service_routes(settings),
             *routes(chosen),
-            *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
+            *routes(ajax_endpoints() if chosen else [], prefixes=[AJAX_PREFIX]),
             *(traces_v3.all_routes() if chosen else []),
             *artifacts.routes(settings.artifacts),
         ],

@@ -17,6 +17,8 @@ _TRUE = ("true", "1")
 # The range of protobuf's int64, the widest integer field of MLflow's messages.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _FALSE = ("false", "0")
+# What MLflow adds after each refusal of its request parameter checks.
+DOCS_HINT = " See the API docs for more information about request parameters."
 
 
 class Message:
@@ -159,6 +161,11 @@ class Message:
             raise _invalid(name, value, "a field mask")
         return [re.sub(r"(?<!^)(?=[A-Z])", "_", str(path)).lower() for path in value]
 
+    def raw(self, name: str) -> Any:
+        """The field as sent, unchecked: for requests MLflow reads leniently, where a value of
+        the wrong shape counts as absent rather than as an error."""
+        return self._raw(name)
+
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:
             raise _invalid(
@@ -204,6 +211,11 @@ def missing(name: str) -> StoreError:
     return StoreError(
         f"Missing value for required parameter '{name}'; add it to the request and send it again."
     )
+
+
+def schema_refusal(sentence: str) -> StoreError:
+    """A request MLflow's parameter checks refuse: its sentence, then its pointer to the docs."""
+    return StoreError(f"{sentence}{DOCS_HINT}")
 
 
 def _invalid(name: str, value: Any, expected: str) -> StoreError:
