@@ -1,0 +1,183 @@
+"""The routes MLflow 3.18.0's UI calls, against `trackstore server` and `mlflow server` side by
+side on new databases of the chosen backend (SQLite, PostgreSQL).
+
+The data is logged with the real MLflow client; the UI's routes have no client call, so they are
+asked over raw HTTP, as the UI asks them. Answers must be equal once generated ids and clock
+times are placeholders; refusals must have the same status and error code, and trackstore's
+message must begin with MLflow's.
+"""
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.live_server import LiveServer, servers_on_backend
+
+pytest.importorskip("mlflow", minversion="3.18")
+
+from mlflow import MlflowClient
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric
+
+from tests.client_scenarios import assert_same_answers, normalise
+
+pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
+
+INTERVAL = "/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
+SEARCH_DATASETS = "/ajax-api/2.0/mlflow/experiments/search-datasets"
+Scenario = Callable[[MlflowClient, str], Any]
+
+
+@pytest.fixture(scope="module")
+def servers(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, LiveServer]]:
+    yield from servers_on_backend(backend, tmp_path_factory.mktemp("ui-routes"))
+
+
+@pytest.fixture(autouse=True)
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+
+
+def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, Any]:
+    """The normalised answers of `scenario` from mlflow server, then trackstore server."""
+    theirs, ours = (
+        normalise(scenario(MlflowClient(servers[name].url), servers[name].url))
+        for name in ("mlflow", "trackstore")
+    )
+    return theirs, ours
+
+
+def answer(response: requests.Response) -> tuple[int, Any]:
+    return response.status_code, response.json()
+
+
+def assert_same_refusals(theirs: list[Any], ours: list[Any]) -> None:
+    """Each refusal: the same status and error code, and MLflow's message first in ours."""
+    for (label, (status, body)), (_, (our_status, our_body)) in zip(theirs, ours, strict=True):
+        assert (our_status, our_body["error_code"]) == (status, body["error_code"]), label
+        assert our_body["message"].startswith(body["message"]), (label, body, our_body)
+
+
+def logged_histories(client: MlflowClient) -> list[str]:
+    """Runs whose histories test the sampling: steps spread out, many values on one step, and
+    values that are not finite."""
+    experiment_id = client.create_experiment("sampled-history")
+    spread, one_step, odd = (client.create_run(experiment_id).info.run_id for _ in range(3))
+    client.log_batch(spread, metrics=[Metric("loss", s / 7, 1000 + s, s) for s in range(0, 90, 3)])
+    client.log_batch(one_step, metrics=[Metric("loss", v, 2000 + v, 0) for v in range(25)])
+    values = [math.nan, math.inf, -math.inf, 1.5, math.nan]
+    client.log_batch(odd, metrics=[Metric("loss", v, 3000 + i, i) for i, v in enumerate(values)])
+    return [spread, one_step, odd]
+
+
+def sampled_histories(client: MlflowClient, url: str) -> Any:
+    run_ids = logged_histories(client)
+    asked: list[dict[str, Any]] = [
+        {},
+        {"max_results": 1},
+        {"max_results": 2},
+        {"max_results": 7},
+        {"max_results": 2500},
+        {"start_step": 6, "end_step": 40},
+        {"start_step": 6, "end_step": 40, "max_results": 4},
+        {"start_step": 0, "end_step": 0, "max_results": 3},
+        {"start_step": 500, "end_step": 900},
+        {"start_step": -5, "end_step": 2},
+    ]
+    base = {"run_ids": run_ids, "metric_key": "loss"}
+    answers = [
+        answer(requests.get(url + INTERVAL, params={**base, **q}, timeout=30)) for q in asked
+    ]
+    reordered = {**base, "run_ids": [run_ids[2], "no-such-run", run_ids[0], run_ids[0]]}
+    answers.append(answer(requests.get(url + INTERVAL, params=reordered, timeout=30)))
+    api = url + INTERVAL.replace("/ajax-api/", "/api/")
+    answers.append(answer(requests.get(api, params={**base, "max_results": 3}, timeout=30)))
+    answers.append(
+        answer(requests.get(url + INTERVAL, params={**base, "metric_key": "x"}, timeout=30))
+    )
+    return answers
+
+
+def test_sampled_history_answers_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_answers(*on_both(servers, sampled_histories))
+
+
+INTERVAL_REFUSALS: list[tuple[str, dict[str, Any]]] = [
+    ("nothing", {}),
+    ("no metric_key", {"run_ids": ["a"]}),
+    ("empty metric_key", {"run_ids": ["a"], "metric_key": ""}),
+    ("no run_ids", {"metric_key": "loss"}),
+    ("101 run_ids", {"run_ids": [f"r{i}" for i in range(101)], "metric_key": "loss"}),
+    ("max_results 0", {"run_ids": ["a"], "metric_key": "loss", "max_results": 0}),
+    ("max_results -1", {"run_ids": ["a"], "metric_key": "loss", "max_results": -1}),
+    ("max_results 2501", {"run_ids": ["a"], "metric_key": "loss", "max_results": 2501}),
+    ("max_results abc", {"run_ids": ["a"], "metric_key": "loss", "max_results": "abc"}),
+    ("max_results 1.5", {"run_ids": ["a"], "metric_key": "loss", "max_results": "1.5"}),
+    ("start_step only", {"run_ids": ["a"], "metric_key": "loss", "start_step": 1}),
+    ("end_step only", {"run_ids": ["a"], "metric_key": "loss", "end_step": 1}),
+    ("start after end", {"run_ids": ["a"], "metric_key": "loss", "start_step": 9, "end_step": 2}),
+    ("start_step abc", {"run_ids": ["a"], "metric_key": "loss", "start_step": "x", "end_step": 2}),
+    ("end_step abc", {"run_ids": ["a"], "metric_key": "loss", "start_step": 1, "end_step": "x"}),
+]
+
+
+def interval_refusals(client: MlflowClient, url: str) -> Any:
+    return [
+        (label, answer(requests.get(url + INTERVAL, params=params, timeout=30)))
+        for label, params in INTERVAL_REFUSALS
+    ]
+
+
+def test_sampled_history_refusals_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_refusals(*on_both(servers, interval_refusals))
+
+
+def dataset_summaries(client: MlflowClient, url: str) -> Any:
+    """Datasets logged to two experiments' runs, with and without a context tag, one of them
+    in two contexts; the summaries sorted, as MLflow leaves their order to the database."""
+    ids = [client.create_experiment(f"datasets-{n}") for n in range(3)]
+    for experiment_id, contexts in zip(ids, (["training", "evaluation"], [None]), strict=False):
+        for context in contexts:
+            run_id = client.create_run(experiment_id).info.run_id
+            tags = [InputTag("mlflow.data.context", context)] if context else []
+            inputs = [
+                DatasetInput(Dataset(name, f"digest-{name}", "local", f"/data/{name}"), tags)
+                for name in ("wine", "iris")
+            ]
+            client.log_inputs(run_id, inputs)
+    answers = []
+    for asked in ([ids[0]], ids, [ids[2]], ["987654"]):
+        status, body = answer(requests.post(url + SEARCH_DATASETS, json={"experiment_ids": asked}))
+        summaries = body.get("dataset_summaries", [])
+        answers.append((status, sorted(summaries, key=lambda s: sorted(s.items()))))
+    return answers
+
+
+def test_dataset_summaries_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_answers(*on_both(servers, dataset_summaries))
+
+
+DATASET_REFUSALS: list[tuple[str, Any]] = [
+    ("nothing", {}),
+    ("empty list", {"experiment_ids": []}),
+    ("21 ids", {"experiment_ids": [str(n) for n in range(21)]}),
+    ("not a number", {"experiment_ids": ["abc"]}),
+    ("numbers, not strings", {"experiment_ids": [1]}),
+    ("a string, not a list", {"experiment_ids": "1"}),
+]
+
+
+def dataset_refusals(client: MlflowClient, url: str) -> Any:
+    return [
+        (label, answer(requests.post(url + SEARCH_DATASETS, json=body, timeout=30)))
+        for label, body in DATASET_REFUSALS
+    ]
+
+
+def test_dataset_summary_refusals_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_refusals(*on_both(servers, dataset_refusals))
