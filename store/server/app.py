@@ -27,6 +27,7 @@ from store.server import (
     runs,
     traces,
     traces_v3,
+    ui_artifacts,
 )
 from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
@@ -97,6 +98,7 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
             *routes(chosen),
             *routes(ajax_endpoints() if chosen else [], prefixes=[AJAX_PREFIX]),
             *(traces_v3.all_routes() if chosen else []),
+            *(ui_artifacts.routes() if chosen else []),
             *artifacts.routes(settings.artifacts),
         ],
         lifespan=lifespan,

@@ -181,3 +181,84 @@ def dataset_refusals(client: MlflowClient, url: str) -> Any:
 
 def test_dataset_summary_refusals_alike(servers: dict[str, LiveServer]) -> None:
     assert_same_refusals(*on_both(servers, dataset_refusals))
+
+
+UPLOAD = "/ajax-api/2.0/mlflow/upload-artifact"
+
+
+def uploads_and_model_files(client: MlflowClient, url: str) -> Any:
+    """Files uploaded as the UI uploads them, read back through the proxy; a logged model's
+    files listed and read through its artifact routes."""
+    experiment_id = client.create_experiment("ui-artifacts")
+    run_id = client.create_run(experiment_id).info.run_id
+    answers: list[Any] = []
+    for path, data in (
+        ("notes.txt", b"hello"),
+        ("deep/er/table.json", b"{}"),
+        ("file:x.txt", b"x"),
+    ):
+        uploaded = requests.post(url + UPLOAD, params={"run_uuid": run_id, "path": path}, data=data)
+        answers.append((uploaded.status_code, uploaded.text))
+    answers.append(client.list_artifacts(run_id))
+    answers.append(client.list_artifacts(run_id, "deep/er"))
+    model = client.create_logged_model(experiment_id, name="ui-model")
+    folder = model.artifact_location.removeprefix("mlflow-artifacts:/")
+    for name, data in (("MLmodel", b"flavors: {}\n"), ("data/weights.bin", b"\x00\x01")):
+        requests.put(f"{url}/api/2.0/mlflow-artifacts/artifacts/{folder}/{name}", data=data)
+    model_routes = f"/2.0/mlflow/logged-models/{model.model_id}/artifacts"
+    for prefix in ("/api", "/ajax-api"):
+        for asked in ({}, {"artifact_directory_path": "data"}, {"artifact_directory_path": "no"}):
+            listed = requests.get(url + prefix + model_routes + "/directories", params=asked)
+            answers.append(answer(listed))
+    for name in ("MLmodel", "data/weights.bin"):
+        read = requests.get(
+            url + "/ajax-api" + model_routes + "/files", params={"artifact_file_path": name}
+        )
+        answers.append((read.status_code, read.content.hex()))
+    return answers
+
+
+def test_uploads_and_model_files_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_answers(*on_both(servers, uploads_and_model_files))
+
+
+def artifact_refusals(client: MlflowClient, url: str) -> Any:
+    experiment_id = client.create_experiment("ui-artifact-refusals")
+    run_id = client.create_run(experiment_id).info.run_id
+    model_id = client.create_logged_model(experiment_id).model_id
+    big = b"x" * (10 * 1024 * 1024 + 1)
+    uploads: list[tuple[str, dict[str, str], bytes]] = [
+        ("no run", {"path": "a.txt"}, b"x"),
+        ("no path", {"run_id": run_id}, b"x"),
+        ("no data", {"run_id": run_id, "path": "a.txt"}, b""),
+        ("parent", {"run_id": run_id, "path": "../a.txt"}, b"x"),
+        ("encoded parent", {"run_id": run_id, "path": "%2E%2E/a.txt"}, b"x"),
+        ("absolute", {"run_id": run_id, "path": "/tmp/a.txt"}, b"x"),
+        ("fragment", {"run_id": run_id, "path": "a#b"}, b"x"),
+        ("file uri", {"run_id": run_id, "path": "file:///etc/a"}, b"x"),
+        ("too large", {"run_id": run_id, "path": "big.bin"}, big),
+        ("unknown run", {"run_id": "f" * 32, "path": "a.txt"}, b"x"),
+    ]
+    answers = [
+        (label, answer(requests.post(url + UPLOAD, params=params, data=data, timeout=60)))
+        for label, params, data in uploads
+    ]
+    model_routes = f"{url}/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts"
+    reads: list[tuple[str, str, dict[str, str]]] = [
+        ("file not named", "/files", {}),
+        ("file parent", "/files", {"artifact_file_path": "../MLmodel"}),
+        ("file absolute", "/files", {"artifact_file_path": "/etc/passwd"}),
+        ("folder parent", "/directories", {"artifact_directory_path": "../x"}),
+        ("presigned", "/files", {"artifact_file_path": "MLmodel", "presigned": "true"}),
+    ]
+    answers += [
+        (label, answer(requests.get(model_routes + route, params=params, timeout=30)))
+        for label, route, params in reads
+    ]
+    unknown = url + "/ajax-api/2.0/mlflow/logged-models/m-unknown/artifacts"
+    answers.append(("unknown model", answer(requests.get(unknown + "/directories", timeout=30))))
+    return answers
+
+
+def test_artifact_refusals_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_refusals(*on_both(servers, artifact_refusals))
