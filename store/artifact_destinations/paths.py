@@ -3,7 +3,8 @@
 A path is relative to the destination's root. After undoing percent-encoding (repeatedly, so
 that `%252e%252e` cannot hide `..` behind a second layer) it may not be a `file:` URI (MLflow
 reads one as a local path and refuses it), be absolute, name a parent (`..`), use a backslash (a
-separator on Windows), or hold a control character such as NUL. Symlinks are the local destination's own check, since only it can resolve them.
+separator on Windows), or hold a control character such as NUL. Symlinks are the local
+destination's own check, since only it can resolve them.
 """
 
 import re
