@@ -196,13 +196,17 @@ async def send_file(request: Request, root_uri: str, path: str) -> Response:
 
 
 async def under_root(request: Request, root_uri: str, path: str) -> tuple[Destination, str]:
+    return await run_in_threadpool(root_destination, request, root_uri, path)
+
+
+def root_destination(request: Request, root_uri: str, path: str) -> tuple[Destination, str]:
     """Where `path` under the artifact root `root_uri` lives: the proxy's destination for an
     `mlflow-artifacts` root, else the root's own local folder or bucket."""
     proxied = proxied_path(root_uri)
     if proxied is not None:
         return _destination(request), posixpath.join(proxied, path) if proxied else path
     check_served_root(request, root_uri)
-    return await run_in_threadpool(open_destination, root_uri), path
+    return open_destination(root_uri), path
 
 
 def check_served_root(request: Request, root_uri: str) -> None:
