@@ -43,7 +43,6 @@ from store.server.messages import Message
 from store.server.responses import failure_response, json_response
 from store.server.routing import Result
 from store.server.stores import Stores
-from store.tracking.entities import json_number
 
 Resolver = Callable[..., Any]
 _CAMEL = re.compile(r"_([a-z0-9])")
@@ -118,12 +117,12 @@ def member_or_default(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any
     """A member of an answer; one the answer leaves out is protobuf's default for its type, as
     MLflow's resolvers read unset fields of its messages: "" and "0" for text and numbers, an
     empty list, an empty message. `apiError` is not a message field, so it stays null."""
-    value = source.get(info.field_name) if isinstance(source, Mapping) else None
-    if callable(value):
-        return value(info, **args)
-    if value is not None or info.field_name == "apiError":
-        return value
-    return _protobuf_default(info.return_type)
+    if not isinstance(source, Mapping) or info.field_name == "apiError":
+        return None
+    if info.field_name not in source:
+        return _protobuf_default(info.return_type)
+    value = source[info.field_name]
+    return value(info, **args) if callable(value) else value
 
 
 def _protobuf_default(field_type: GraphQLOutputType) -> Any:
@@ -203,6 +202,8 @@ def search_runs(root: Any, info: GraphQLResolveInfo, input: Any = None) -> Any:
 
 
 def sampled_history(root: Any, info: GraphQLResolveInfo, input: Any = None) -> Any:
+    """The sampled history; a NaN value fails its field as graphql-core's Float fails it in
+    MLflow's answer (MLflow nulls NaN only in a run's metrics)."""
     message = _message(input)
     found = _stores(info).tracking.get_metric_history_bulk_interval(
         message.texts("run_ids"), message.text("metric_key", ""), SAMPLED_PER_RUN
@@ -211,7 +212,7 @@ def sampled_history(root: Any, info: GraphQLResolveInfo, input: Any = None) -> A
         "metrics": [
             {
                 "key": m.key,
-                "value": None if json_number(m.value) == "NaN" else m.value,
+                "value": m.value,
                 "timestamp": m.timestamp,
                 "step": m.step,
                 "runId": run_id,

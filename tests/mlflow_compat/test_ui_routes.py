@@ -8,7 +8,9 @@ message must begin with MLflow's.
 """
 
 import math
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,7 +197,6 @@ def uploads_and_model_files(client: MlflowClient, url: str) -> Any:
     for path, data in (
         ("notes.txt", b"hello"),
         ("deep/er/table.json", b"{}"),
-        ("file:x.txt", b"x"),
     ):
         uploaded = requests.post(url + UPLOAD, params={"run_uuid": run_id, "path": path}, data=data)
         answers.append((uploaded.status_code, uploaded.text))
@@ -262,3 +263,94 @@ def artifact_refusals(client: MlflowClient, url: str) -> Any:
 
 def test_artifact_refusals_alike(servers: dict[str, LiveServer]) -> None:
     assert_same_refusals(*on_both(servers, artifact_refusals))
+
+
+def ui_queries() -> dict[str, str]:
+    """The GraphQL queries in MLflow's built UI, by operation name."""
+    import mlflow.server
+
+    bundle = Path(mlflow.server.__file__).parent / "js" / "build" / "static" / "js"
+    found: dict[str, str] = {}
+    for script in sorted(bundle.glob("*.js")):
+        for match in UI_QUERY.finditer(script.read_text(errors="replace")):
+            found.setdefault(match[2], match[1])
+    return found
+
+
+UI_QUERY = re.compile(r"`\s*((?:query|mutation)\s+(\w+)[^`]*)`")
+
+
+def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    body: dict[str, Any] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return answer(requests.post(url + "/graphql", json=body, timeout=30))
+
+
+LISTING = """query Listing($input: MlflowListArtifactsInput) {
+  mlflowListArtifacts(input: $input) { rootUri files { path isDir fileSize } }
+}"""
+DATASETS = """mutation Datasets($input: MlflowSearchDatasetsInput) {
+  mlflowSearchDatasets(input: $input) { datasetSummaries { experimentId name digest context } }
+}"""
+MODEL_VERSIONS = """query Versions($input: MlflowSearchModelVersionsInput) {
+  mlflowSearchModelVersions(input: $input) {
+    modelVersions { name version runId status currentStage }
+    nextPageToken
+  }
+}"""
+ECHO = 'test(inputString: "x") { output }'
+
+
+def graphql_answers(client: MlflowClient, url: str) -> Any:
+    """What the UI's own queries and the other root fields answer about a run with metrics
+    (one NaN), params, tags, a dataset, an uploaded artifact and a registered version."""
+    experiment_id = client.create_experiment("graphql", tags={"team": "ui"})
+    run = client.create_run(experiment_id, run_name="charted", tags={"stage": "dev"})
+    run_id = run.info.run_id
+    client.log_param(run_id, "lr", "0.1")
+    client.log_batch(run_id, metrics=[Metric("loss", 1 / (s + 1), 500 + s, s) for s in range(40)])
+    client.log_metric(run_id, "odd", math.nan, timestamp=7, step=0)
+    dataset = Dataset("wine", "d1", "local", "/data/wine")
+    client.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
+    requests.post(url + UPLOAD, params={"run_id": run_id, "path": "plots/a.txt"}, data=b"a")
+    client.create_registered_model("graphql-model")
+    client.create_model_version("graphql-model", f"runs:/{run_id}/model", run_id)
+    queries = ui_queries()
+    interval = {"runIds": [run_id], "metricKey": "loss", "maxResults": 5}
+    answers = [
+        graphql(
+            url, queries["MlflowGetExperimentQuery"], {"input": {"experimentId": experiment_id}}
+        ),
+        graphql(url, queries["GetRun"], {"data": {"runId": run_id}}),
+        graphql(url, queries["GetRun"], {"data": {"runId": "f" * 32}}),
+        graphql(url, queries["SearchRuns"], {"data": {"experimentIds": [experiment_id]}}),
+        graphql(url, queries["GetMetricHistoryBulkInterval"], {"data": interval}),
+        graphql(
+            url, queries["GetMetricHistoryBulkInterval"], {"data": {**interval, "metricKey": "odd"}}
+        ),
+    ]
+    for path in ("", "plots", "../up"):
+        answers.append(graphql(url, LISTING, {"input": {"runId": run_id, "path": path}}))
+    answers += [
+        graphql(url, DATASETS, {"input": {"experimentIds": [experiment_id]}}),
+        graphql(url, DATASETS, {"input": {}}),
+        graphql(url, MODEL_VERSIONS, {"input": {"filter": "name='graphql-model'"}}),
+        graphql(url, '{ test(inputString: "echo") { output } }'),
+        graphql(url, "{ nope }"),
+        graphql(url, "{" + " ".join(f"a{n}: {ECHO}" for n in range(11)) + "}"),
+        graphql(url, "{" + " ".join(ECHO for _ in range(11)) + "}"),
+    ]
+    return answers
+
+
+def test_graphql_answers_alike(servers: dict[str, LiveServer]) -> None:
+    """The same data; the same errors, where trackstore may say more after MLflow's sentence."""
+    theirs, ours = on_both(servers, graphql_answers)
+    assert_same_answers(
+        [(status, body["data"], len(body["errors"] or [])) for status, body in theirs],
+        [(status, body["data"], len(body["errors"] or [])) for status, body in ours],
+    )
+    for (_, body), (_, our_body) in zip(theirs, ours, strict=True):
+        for error, our_error in zip(body["errors"] or [], our_body["errors"] or [], strict=True):
+            assert our_error.startswith(error), (error, our_error)
