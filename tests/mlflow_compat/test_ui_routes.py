@@ -7,14 +7,17 @@ times are placeholders; refusals must have the same status and error code, and t
 message must begin with MLflow's.
 """
 
+import json
 import math
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from tests.live_server import LiveServer, servers_on_backend
 
@@ -23,7 +26,7 @@ pytest.importorskip("mlflow", minversion="3.18")
 from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric
 
-from tests.client_scenarios import assert_same_answers, normalise
+from tests.client_scenarios import UTC_TIME, assert_same_answers, normalise, plain
 
 pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
 
@@ -354,3 +357,94 @@ def test_graphql_answers_alike(servers: dict[str, LiveServer]) -> None:
     for (_, body), (_, our_body) in zip(theirs, ours, strict=True):
         for error, our_error in zip(body["errors"] or [], our_body["errors"] or [], strict=True):
             assert our_error.startswith(error), (error, our_error)
+
+
+PROMPTLAB = "/ajax-api/2.0/mlflow/runs/create-promptlab-run"
+PROMPTLAB_FILES = (
+    "eval_results_table.json",
+    "model/parameters.yaml",
+    "model/input_example.json",
+    "model/serving_input_example.json",
+    "model/requirements.txt",
+    "model/conda.yaml",
+    "model/python_env.yaml",
+)
+
+
+def promptlab_runs(client: MlflowClient, url: str) -> Any:
+    """A prompt lab run with every field and one with only the required ones: the runs, their
+    artifact listings and files, and the MLmodel without its generated uuid and time."""
+    experiment_id = client.create_experiment("promptlab")
+    required = {
+        "experiment_id": experiment_id,
+        "prompt_template": "Translate {{ text }} into {{ language }}",
+        "prompt_parameters": [
+            {"key": "text", "value": "cat"},
+            {"key": "language", "value": "French"},
+        ],
+        "model_route": "chat",
+        "model_input": "Translate cat into French",
+        "mlflow_version": "3.18.0",
+    }
+    full = {
+        **required,
+        "run_name": "lab-run",
+        "model_parameters": [{"key": "temperature", "value": 0.2}, {"key": "top_k", "value": 3}],
+        "model_output": "chat",
+        "model_output_parameters": [{"key": "latency", "value": 120}],
+        "user_id": "someone",
+        "start_time": 1_000,
+    }
+    return [promptlab_run(client, url, body) for body in (full, required)]
+
+
+def promptlab_run(client: MlflowClient, url: str, body: dict[str, Any]) -> Any:
+    status, created = answer(requests.post(url + PROMPTLAB, json=body, timeout=60))
+    run_id = created["run"]["info"]["run_id"]
+    with tempfile.TemporaryDirectory() as folder:
+        model = Path(client.download_artifacts(run_id, "model/MLmodel", folder))
+        mlmodel = yaml.safe_load(model.read_text())
+        files = [
+            Path(client.download_artifacts(run_id, name, folder)).read_text()
+            for name in PROMPTLAB_FILES
+        ]
+    generated = ("model_uuid", "utc_time_created")
+    seen = (
+        status,
+        plain(client.get_run(run_id)),
+        plain(client.list_artifacts(run_id)),
+        plain(client.list_artifacts(run_id, "model")),
+        files,
+        {key: value for key, value in mlmodel.items() if key not in generated},
+    )
+    # The clock time in the log-model history, and the name a run without one is given.
+    text = UTC_TIME.sub("<utc time>", json.dumps(seen))
+    return json.loads(text.replace(created["run"]["info"]["run_name"], "<run name>"))
+
+
+def test_promptlab_runs_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_answers(*on_both(servers, promptlab_runs))
+
+
+def promptlab_refusals(client: MlflowClient, url: str) -> Any:
+    body = {
+        "experiment_id": client.create_experiment("promptlab-refusals"),
+        "prompt_template": "{{ a }}",
+        "prompt_parameters": [{"key": "a", "value": "b"}],
+        "model_route": "chat",
+        "model_input": "b",
+        "mlflow_version": "3.18.0",
+    }
+    asked = [(f"no {name}", {k: v for k, v in body.items() if k != name}) for name in body]
+    asked += [
+        ("empty prompt_parameters", {**body, "prompt_parameters": []}),
+        ("unknown experiment", {**body, "experiment_id": "987654"}),
+    ]
+    return [
+        (label, answer(requests.post(url + PROMPTLAB, json=sent, timeout=60)))
+        for label, sent in asked
+    ]
+
+
+def test_promptlab_refusals_alike(servers: dict[str, LiveServer]) -> None:
+    assert_same_refusals(*on_both(servers, promptlab_refusals))
