@@ -161,6 +161,22 @@ def test_bad_dataset_search_is_refused(
     assert answer.json()["message"].startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "Bad Request. Content-Type header is missing."),
+        ({"Content-Type": "text/plain"}, "Bad Request. Content-Type must be one of"),
+    ],
+)
+@pytest.mark.parametrize("path", [f"{AJAX}/experiments/search-datasets", "/graphql"])
+def test_body_not_labelled_json_is_refused(
+    client: TestClient, path: str, headers: dict[str, str], message: str
+) -> None:
+    answer = client.post(path, content=b'{"experiment_ids": ["0"]}', headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith(message)
+
+
 def test_dataset_summaries_are_distinct_per_context(client: TestClient) -> None:
     experiment_id = client.post(f"{API}/experiments/create", json={"name": "ds"}).json()[
         "experiment_id"

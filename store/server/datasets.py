@@ -31,4 +31,4 @@ def _experiment_ids(value: Any) -> list[str]:
     return []
 
 
-AJAX_ENDPOINTS = [Endpoint("POST", "/experiments/search-datasets", search_datasets)]
+AJAX_ENDPOINTS = [Endpoint("POST", "/experiments/search-datasets", search_datasets, json_only=True)]

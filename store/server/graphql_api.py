@@ -41,7 +41,7 @@ from store.server.artifacts import root_destination
 from store.server.graphql_limits import query_problem
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response
-from store.server.routing import Result
+from store.server.routing import Result, check_json_content_type
 from store.server.stores import Stores
 
 Resolver = Callable[..., Any]
@@ -64,6 +64,10 @@ def routes() -> list[BaseRoute]:
 
 
 async def graphql_endpoint(request: Request) -> Response:
+    try:
+        check_json_content_type(request)
+    except StoreError as exc:
+        return failure_response(exc)
     try:
         body = orjson.loads(await request.body() or b"{}")
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):

@@ -29,7 +29,7 @@ from store.server.artifacts import guarded, under_root
 from store.server.fields import key_values
 from store.server.messages import Message
 from store.server.responses import json_response
-from store.server.routing import AJAX_PREFIX, read_message
+from store.server.routing import AJAX_PREFIX, check_json_content_type, read_message
 from store.server.stores import Stores
 from store.tracking.entities import Run, Tag
 
@@ -53,6 +53,7 @@ def routes() -> list[BaseRoute]:
 
 
 async def create_promptlab_run(request: Request) -> Response:
+    check_json_content_type(request)
     message = await read_message(request)
     for name in REQUIRED:
         if not message.raw(name):

@@ -29,21 +29,29 @@ class Endpoint:
     method: str
     path: str
     handler: Handler
+    # MLflow refuses a body not labelled JSON on this route (see check_json_content_type).
+    json_only: bool = False
 
 
 def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) -> list[BaseRoute]:
     """A Starlette route for every endpoint under every prefix."""
     endpoints = list(endpoints)
     return [
-        Route(prefix + endpoint.path, _asgi(endpoint.handler), methods=[endpoint.method])
+        Route(
+            prefix + endpoint.path,
+            _asgi(endpoint.handler, endpoint.json_only),
+            methods=[endpoint.method],
+        )
         for prefix in prefixes
         for endpoint in endpoints
     ]
 
 
-def _asgi(handler: Handler) -> Callable[[Request], Any]:
+def _asgi(handler: Handler, json_only: bool = False) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
+            if json_only:
+                check_json_content_type(request)
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
             if stores.run_inline:
@@ -56,6 +64,17 @@ def _asgi(handler: Handler) -> Callable[[Request], Any]:
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+def check_json_content_type(request: Request) -> None:
+    """MLflow's refusal of a POST or PUT whose Content-Type is missing or not JSON."""
+    if request.method not in ("POST", "PUT"):
+        return
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        raise StoreError("Bad Request. Content-Type header is missing.")
+    if content_type.split(";")[0].strip() != "application/json":
+        raise StoreError("Bad Request. Content-Type must be one of ['application/json'].")
 
 
 async def read_message(request: Request, nul_allowed: bool = True) -> Message:

@@ -178,9 +178,19 @@ DATASET_REFUSALS: list[tuple[str, Any]] = [
 
 
 def dataset_refusals(client: MlflowClient, url: str) -> Any:
-    return [
+    answers = [
         (label, answer(requests.post(url + SEARCH_DATASETS, json=body, timeout=30)))
         for label, body in DATASET_REFUSALS
+    ]
+    return answers + content_type_refusals(url + SEARCH_DATASETS, {"experiment_ids": ["0"]})
+
+
+def content_type_refusals(url: str, body: dict[str, Any]) -> list[Any]:
+    """A JSON body sent without a Content-Type, and labelled as plain text."""
+    data = json.dumps(body).encode()
+    return [
+        (label, answer(requests.post(url, data=data, headers=headers, timeout=30)))
+        for label, headers in (("no type", {}), ("text", {"Content-Type": "text/plain"}))
     ]
 
 
@@ -440,10 +450,11 @@ def promptlab_refusals(client: MlflowClient, url: str) -> Any:
         ("empty prompt_parameters", {**body, "prompt_parameters": []}),
         ("unknown experiment", {**body, "experiment_id": "987654"}),
     ]
-    return [
+    answers = [
         (label, answer(requests.post(url + PROMPTLAB, json=sent, timeout=60)))
         for label, sent in asked
     ]
+    return answers + content_type_refusals(url + PROMPTLAB, body)
 
 
 def test_promptlab_refusals_alike(servers: dict[str, LiveServer]) -> None:
