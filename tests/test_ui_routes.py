@@ -299,3 +299,25 @@ def test_graphql_nan_metric_of_a_run_is_null(client: TestClient, run_id: str) ->
     run = answer.json()["data"]["mlflowGetRun"]["run"]
     assert run["data"]["metrics"] == [{"value": None}]
     assert run["info"]["endTime"] == "0"
+
+
+def test_promptlab_run_whose_files_cannot_be_written_is_failed(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """The run exists before its files are written; a refused write leaves it FAILED."""
+    outside = (tmp_path / "outside").as_uri()
+    created = client.post(
+        f"{API}/experiments/create", json={"name": "lab", "artifact_location": outside}
+    )
+    body = {
+        "experiment_id": created.json()["experiment_id"],
+        "prompt_template": "{{ a }}",
+        "prompt_parameters": [{"key": "a", "value": "b"}],
+        "model_route": "chat",
+        "model_input": "b",
+        "mlflow_version": "3.18.0",
+    }
+    answer = client.post(f"{AJAX}/runs/create-promptlab-run", json=body)
+    assert answer.status_code == 200
+    assert answer.json()["run"]["info"]["status"] == "FAILED"
+    assert not (tmp_path / "outside").exists()
