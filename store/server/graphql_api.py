@@ -37,12 +37,12 @@ from starlette.routing import BaseRoute, Route
 from store.artifact_destinations.paths import safe_relative_path
 from store.common.errors import StoreError
 from store.server import datasets, experiments, registry, runs
-from store.server.artifacts import root_destination
 from store.server.graphql_limits import query_problem
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response
 from store.server.routing import Result, check_json_content_type
 from store.server.stores import Stores
+from store.server.ui_artifacts import listing
 
 Resolver = Callable[..., Any]
 _CAMEL = re.compile(r"_([a-z0-9])")
@@ -231,13 +231,7 @@ def list_artifacts(root: Any, info: GraphQLResolveInfo, input: Any = None) -> An
     message = _message(input)
     run = _stores(info).tracking.get_run(message.run_id())
     folder = safe_relative_path(message.text("path", ""))
-    root_uri = run.info.artifact_uri or ""
-    destination, full = root_destination(info.context["request"], root_uri, folder)
-    files = [
-        camel({**entry.to_json(), "path": f"{folder}/{entry.name}" if folder else entry.name})
-        for entry in destination.entries(full)
-    ]
-    return {"rootUri": root_uri, "files": files}
+    return camel(listing(info.context["request"], run.info.artifact_uri or "", folder))
 
 
 def echo(root: Any, info: GraphQLResolveInfo, inputString: str | None = None) -> Any:

@@ -3,7 +3,8 @@
 - POST /ajax-api/2.0/mlflow/upload-artifact?run_id=..&path=.. with the file as the body, at most
   10 MB (the UI's drag and drop);
 - GET {/api,/ajax-api}/2.0/mlflow/logged-models/{id}/artifacts/directories, a folder's listing;
-- GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files?artifact_file_path=.., a file.
+- GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files?artifact_file_path=.., a file;
+- GET {/api,/ajax-api}/2.0/mlflow/artifacts/list?run_id=..&path=.., a run's folder listing.
 
 Each path passes `safe_relative_path` and lands under the run's or model's artifact root, which
 the proxy's destination keeps for an `mlflow-artifacts` root.
@@ -11,6 +12,7 @@ the proxy's destination keeps for an `mlflow-artifacts` root.
 
 import posixpath
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,9 +21,10 @@ from starlette.routing import BaseRoute, Route
 
 from store.artifact_destinations.paths import safe_relative_path
 from store.common.errors import BAD_REQUEST, NOT_IMPLEMENTED, StoreError
-from store.server.artifacts import guarded, send_file, under_root
+from store.server.artifacts import guarded, root_destination, send_file, under_root
+from store.server.messages import missing
 from store.server.responses import JSON, json_response
-from store.server.routing import AJAX_PREFIX, PREFIXES
+from store.server.routing import AJAX_PREFIX, PREFIXES, read_message
 from store.server.stores import Stores
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -34,8 +37,12 @@ def routes() -> list[BaseRoute]:
         Route(AJAX_PREFIX + "/upload-artifact", guarded(upload, None), methods=["POST"]),
         Route(AJAX_PREFIX + models + "/files", guarded(model_file, None), methods=["GET"]),
         *[
-            Route(prefix + models + "/directories", guarded(model_folder, None), methods=["GET"])
+            Route(prefix + path, guarded(handler, None), methods=["GET"])
             for prefix in PREFIXES
+            for path, handler in (
+                (models + "/directories", model_folder),
+                ("/artifacts/list", run_folder),
+            )
         ],
     ]
 
@@ -81,15 +88,31 @@ async def model_folder(request: Request) -> Response:
     model = await run_in_threadpool(
         _stores(request).logged_models.get_logged_model, request.path_params["model_id"]
     )
-    destination, full = await under_root(request, model.artifact_location, folder)
-    entries = await run_in_threadpool(destination.entries, full)
+    found = await run_in_threadpool(listing, request, model.artifact_location, folder)
+    return json_response(found)
+
+
+async def run_folder(request: Request) -> Response:
+    """GET artifacts/list: the files and folders directly under `path` in a run's artifacts."""
+    message = await read_message(request)
+    run_id = message.text("run_id") or message.text("run_uuid")
+    if not run_id:
+        raise missing("run_id")
+    path = message.text("path")
+    folder = "" if path is None else safe_relative_path(path)
+    run = await run_in_threadpool(_stores(request).tracking.get_run, run_id)
+    found = await run_in_threadpool(listing, request, run.info.artifact_uri or "", folder)
+    return json_response(found)
+
+
+def listing(request: Request, root_uri: str, folder: str) -> dict[str, Any]:
+    """MLflow's ListArtifacts answer: the root, and each entry's path from the root."""
+    destination, full = root_destination(request, root_uri, folder)
     files = [
         {**entry.to_json(), "path": posixpath.join(folder, entry.name) if folder else entry.name}
-        for entry in entries
+        for entry in destination.entries(full)
     ]
-    return json_response(
-        {"root_uri": model.artifact_location, **({"files": files} if files else {})}
-    )
+    return {"root_uri": root_uri, **({"files": files} if files else {})}
 
 
 async def model_file(request: Request) -> Response:

@@ -215,6 +215,9 @@ def uploads_and_model_files(client: MlflowClient, url: str) -> Any:
         answers.append((uploaded.status_code, uploaded.text))
     answers.append(client.list_artifacts(run_id))
     answers.append(client.list_artifacts(run_id, "deep/er"))
+    for prefix in ("/api", "/ajax-api"):
+        for asked in ({"run_id": run_id}, {"run_uuid": run_id, "path": "deep"}):
+            answers.append(answer(requests.get(f"{url}{prefix}/2.0/mlflow/artifacts/list", asked)))
     model = client.create_logged_model(experiment_id, name="ui-model")
     folder = model.artifact_location.removeprefix("mlflow-artifacts:/")
     for name, data in (("MLmodel", b"flavors: {}\n"), ("data/weights.bin", b"\x00\x01")):
@@ -269,6 +272,9 @@ def artifact_refusals(client: MlflowClient, url: str) -> Any:
         (label, answer(requests.get(model_routes + route, params=params, timeout=30)))
         for label, route, params in reads
     ]
+    listing = url + "/ajax-api/2.0/mlflow/artifacts/list"
+    for label, params in (("list no run", {}), ("list parent", {"run_id": run_id, "path": ".."})):
+        answers.append((label, answer(requests.get(listing, params=params, timeout=30))))
     unknown = url + "/ajax-api/2.0/mlflow/logged-models/m-unknown/artifacts"
     answers.append(("unknown model", answer(requests.get(unknown + "/directories", timeout=30))))
     return answers
