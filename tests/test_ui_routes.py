@@ -232,6 +232,8 @@ def test_upload_lands_in_the_run_artifacts(client: TestClient, run_id: str) -> N
     assert (answer.status_code, answer.content) == (200, b"")
     read = client.get("/get-artifact", params={"run_id": run_id, "path": "a/b.txt"})
     assert read.content == b"hi"
+    listed = client.get(f"{API}/artifacts/list", params={"run_id": run_id, "path": "a"}).json()
+    assert listed["files"] == [{"path": "a/b.txt", "is_dir": False, "file_size": 2}]
 
 
 def test_model_file_needs_its_path(client: TestClient) -> None:
