@@ -11,7 +11,7 @@ leaves its field null and its sentence in `errors`.
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import (
@@ -38,6 +38,7 @@ from store.artifact_destinations.paths import safe_relative_path
 from store.common.errors import StoreError
 from store.server import datasets, experiments, registry, runs
 from store.server.graphql_limits import query_problem
+from store.server.graphql_schema import SDL
 from store.server.messages import Message
 from store.server.responses import failure_response, json_response
 from store.server.routing import Result, check_json_content_type
@@ -102,11 +103,8 @@ def _run(document: Any, body: Mapping[str, Any], context: Mapping[str, Any]) -> 
 
 @cache
 def schema() -> GraphQLSchema:
-    from store.server.graphql_schema import SDL
-
     built = build_schema(SDL)
-    long_string = built.type_map["LongString"]
-    assert isinstance(long_string, GraphQLScalarType)
+    long_string = cast(GraphQLScalarType, built.type_map["LongString"])
     long_string.serialize = _decimal_text  # type: ignore[method-assign]
     long_string.parse_value = _whole_number  # type: ignore[method-assign]
     roots = {"Query": QUERY_FIELDS, "Mutation": MUTATION_FIELDS}
