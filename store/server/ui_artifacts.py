@@ -1,4 +1,5 @@
-"""The artifact routes of MLflow's UI: its upload of a file to a run, and a logged model's files.
+"""The artifact routes of MLflow's UI: its upload of a file to a run, a run's folder listing, and
+a logged model's folders and files.
 
 - POST /ajax-api/2.0/mlflow/upload-artifact?run_id=..&path=.. with the file as the body, at most
   10 MB (the UI's drag and drop);
@@ -56,7 +57,8 @@ async def upload(request: Request) -> Response:
     if not query.get("path"):
         raise StoreError("Request must specify path.")
     path = safe_relative_path(query["path"])
-    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise StoreError(TOO_LARGE)
     data = await _body(request)
     run = await run_in_threadpool(_stores(request).tracking.get_run, run_id)
