@@ -360,6 +360,9 @@ def graphql_answers(client: MlflowClient, url: str) -> Any:
         graphql(url, "{" + " ".join(f"a{n}: {ECHO}" for n in range(11)) + "}"),
         graphql(url, "{" + " ".join(ECHO for _ in range(11)) + "}"),
     ]
+    # MLflow serves GraphQL at /graphql only.
+    elsewhere = requests.post(f"{url}/ajax-api/graphql", json={"query": "{" + ECHO + "}"})
+    answers.append((elsewhere.status_code, {"data": None, "errors": None}))
     return answers
 
 
