@@ -12,7 +12,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,14 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
-from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
+from tests.live_server import (
+    START_TIMEOUT,
+    LiveServer,
+    free_port,
+    mlflow_command,
+    start,
+    trackstore_command,
+)
 
 Scenario = Callable[[MlflowClient], Any]
 HEX_ID = re.compile(r"\b(m-|tr-)?[0-9a-f]{32}\b")
@@ -31,9 +38,12 @@ EXPERIMENT_IN_URI = re.compile(r"(mlflow-artifacts:/)(\d+)")
 DAY_MS = 86_400_000
 
 
-def both_servers(root: Path, local_artifacts: bool = False) -> Iterator[dict[str, LiveServer]]:
-    """mlflow server and trackstore server, each on a new SQLite database in `root`, stopped
-    when the caller is done; `local_artifacts` gives each a file:// artifact root there.
+def both_servers(
+    root: Path, local_artifacts: bool = False, uris: Mapping[str, str] | None = None
+) -> Iterator[dict[str, LiveServer]]:
+    """mlflow server and trackstore server, each on its own new database (`uris` by server name,
+    else SQLite files in `root`), stopped when the caller is done; `local_artifacts` gives each a
+    file:// artifact root in `root`.
 
     A server must not inherit the experiment id an earlier test's set_experiment left in the
     environment: mlflow server would look that id up in its own database when logging."""
@@ -41,7 +51,7 @@ def both_servers(root: Path, local_artifacts: bool = False) -> Iterator[dict[str
     try:
         for name in ("mlflow", "trackstore"):
             port = free_port()
-            uri = f"sqlite:///{root / f'{name}.db'}"
+            uri = uris[name] if uris else f"sqlite:///{root / f'{name}.db'}"
             extra = []
             if local_artifacts:
                 extra = ["--default-artifact-root", (root / f"{name}-artifacts").as_uri()]
@@ -52,7 +62,7 @@ def both_servers(root: Path, local_artifacts: bool = False) -> Iterator[dict[str
             )
             with pytest.MonkeyPatch.context() as environment:
                 environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-                started[name] = start(command, port, root / f"{name}.log", timeout=120)
+                started[name] = start(command, port, root / f"{name}.log", timeout=START_TIMEOUT)
         yield started
     finally:
         for server in started.values():

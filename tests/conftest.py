@@ -1,5 +1,6 @@
 """The `backend` fixture: a fresh, empty database per test module on each available backend."""
 
+import contextlib
 import os
 import re
 import uuid
@@ -65,13 +66,31 @@ def database_name(module: str) -> str:
 @pytest.fixture
 def fresh_backend(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new, empty database for one test, on the same server as `backend`."""
+    with new_database(backend, tmp_path, request.node.name) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="module")
+def second_backend(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """Another new, empty database for this module, on the same server as `backend`: for a
+    second server compared side by side with the first."""
+    with new_database(backend, tmp_path_factory.mktemp("second"), request.module.__name__) as uri:
+        yield uri
+
+
+@contextlib.contextmanager
+def new_database(backend: str, folder: Path, label: str) -> Iterator[str]:
+    """The URI of a new, empty database on `backend`'s server (a SQLite file in `folder`),
+    named after `label`; dropped afterwards."""
     if backend.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        yield f"sqlite:///{folder / 'fresh.db'}"
         return
     from sqlalchemy.engine import make_url
 
     server_url = make_url(backend)
-    database = database_name(request.node.name)
+    database = database_name(label)
     url = create_database(server_url, database)
     try:
         yield url.render_as_string(hide_password=False)

@@ -2,6 +2,8 @@
 database revisions they are started on."""
 
 import contextlib
+import http.client
+import json
 import os
 import signal
 import socket
@@ -10,9 +12,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -20,11 +23,17 @@ from sqlalchemy.engine import make_url
 from compat import make_engine
 from compat.databases import create_database, drop_database
 from migrations import runner
+from store import models
 from tests.conftest import database_name
 
 HOST = "127.0.0.1"
 # A revision below head, for databases a server must refuse or upgrade.
 OLD_REVISION = "0584bdc529eb"
+# How long a server may take to answer /health: mlflow server 3.18 takes over 120 s to start on
+# a loaded two-core machine.
+START_TIMEOUT = 300
+# The status recorded when the server closed the connection instead of answering.
+NO_ANSWER = 0
 
 
 def free_port() -> int:
@@ -125,6 +134,17 @@ def wait_healthy(server: LiveServer, timeout: float) -> None:
     raise RuntimeError(f"server not healthy after {timeout} s:\n{server.output()}")
 
 
+def at_head(uri: str) -> str:
+    """`uri`, whose empty database is first created at the revision trackstore serves (the
+    server creates a SQLite file's schema itself, but refuses an empty database server's)."""
+    engine = make_engine(uri)
+    try:
+        runner.upgrade(engine, fresh=models.SERVED)
+    finally:
+        engine.dispose()
+    return uri
+
+
 def at_old_revision(uri: str) -> str:
     """`uri`, whose empty database is first brought up to OLD_REVISION."""
     runner.upgrade(make_engine(uri), OLD_REVISION)
@@ -165,7 +185,7 @@ def servers_on_backend(backend: str, root: Path) -> Iterator[dict[str, LiveServe
             with pytest.MonkeyPatch.context() as environment:
                 environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
                 environment.chdir(root)
-                started[name] = start(command, port, root / f"{name}.log", timeout=180)
+                started[name] = start(command, port, root / f"{name}.log", timeout=START_TIMEOUT)
         yield started
     finally:
         for server in started.values():
@@ -180,3 +200,27 @@ def _new_database(backend: str, root: Path, name: str, made: list[str]) -> str:
     database = database_name(f"{root.name}_{name}")
     made.append(database)
     return create_database(make_url(backend), database).render_as_string(hide_password=False)
+
+
+def json_caller(server: LiveServer) -> Callable[[str, str, bytes | None], tuple[int, Any]]:
+    """`call(method, url, body)` for `server`: the status and the answer's JSON (its text when
+    it is not JSON); NO_ANSWER and the exception's name when the connection failed."""
+    address = server.url.removeprefix("http://")
+
+    def call(method: str, url: str, body: bytes | None) -> tuple[int, Any]:
+        connection = http.client.HTTPConnection(address, timeout=60)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            connection.request(method, url, body=body, headers=headers)
+            answer = connection.getresponse()
+            text = answer.read().decode(errors="replace")
+        except (OSError, http.client.HTTPException) as exc:
+            return NO_ANSWER, type(exc).__name__
+        finally:
+            connection.close()
+        try:
+            return answer.status, json.loads(text)
+        except ValueError:
+            return answer.status, text
+
+    return call

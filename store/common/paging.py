@@ -46,28 +46,38 @@ def offset_from_token(token: str | bytes | None) -> int:
     if not token:
         return 0
     try:
-        decoded = json.loads(base64.b64decode(token, validate=True))
-        offset = int(decoded["offset"])
-    except (binascii.Error, ValueError, TypeError, KeyError):
-        raise StoreError(
-            "Invalid page token: pass back the next_page_token of the previous page unchanged."
-        ) from None
+        decoded = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad_token("could not base64-decode") from None
+    try:
+        offset = int(json.loads(decoded)["offset"])
+    except (ValueError, TypeError, KeyError):
+        raise _bad_token(f"decoded value={decoded!r}") from None
     if not 0 <= offset < 2**63:
         raise StoreError("Invalid page token: its offset is out of range; start without one.")
     return offset
 
 
+def _bad_token(problem: str) -> StoreError:
+    return StoreError(
+        f"Invalid page token, {problem}. Pass back the next_page_token of the previous page "
+        "unchanged."
+    )
+
+
 def check_max_results(max_results: int | None, *, allow_none: bool = False) -> None:
     """Refuse a page size MLflow refuses: missing (unless allowed), below 1, or above 50,000."""
-    if max_results is None:
-        if allow_none:
-            return
-        raise StoreError("Invalid value None for parameter 'max_results': give a positive integer.")
-    if max_results < 1 or max_results > MAX_RESULTS_THRESHOLD:
-        raise StoreError(
-            f"Invalid value {max_results} for parameter 'max_results': it must be between 1 "
-            f"and {MAX_RESULTS_THRESHOLD}."
-        )
+    if max_results is None and allow_none:
+        return
+    if max_results is None or max_results < 1:
+        problem = "be a positive integer"
+    elif max_results > MAX_RESULTS_THRESHOLD:
+        problem = f"be at most {MAX_RESULTS_THRESHOLD}"
+    else:
+        return
+    raise StoreError(
+        f"Invalid value {max_results} for parameter 'max_results' supplied. It must {problem}."
+    )
 
 
 def fetch_page(

@@ -24,7 +24,7 @@ from store.common.tables import (
     logged_model_tags,
     logged_models,
 )
-from store.search.grammar import NUMBER, STRING_OR_LIST, Entity, Grammar
+from store.search.grammar import NUMBER, STRING_OR_LIST, ClauseStyle, Entity, Grammar, Wording
 from store.search.parser import Comparison
 from store.search.sql import compare
 
@@ -50,7 +50,8 @@ LOGGED_MODEL_GRAMMAR = Grammar(
         Entity("metric", frozenset({"metrics"}), any_key=NUMBER),
         Entity("parameter", frozenset({"params"}), any_key=STRING_OR_LIST),
         Entity("tag", frozenset({"tags"}), any_key=STRING_OR_LIST),
-    )
+    ),
+    wording=Wording(ClauseStyle.WHOLE),
 )
 
 Dataset = Mapping[str, Any]

@@ -27,6 +27,7 @@ from store.search.grammar import (
     Field,
     Grammar,
     ValueKind,
+    Wording,
 )
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
@@ -44,7 +45,11 @@ REGISTERED_MODEL_GRAMMAR = Grammar(
             key_aliases={"timestamp": "last_updated_timestamp"},
         ),
         _TAG,
-    )
+    ),
+    wording=Wording(
+        unknown_order_key="Invalid order by key '{key}' specified. Valid keys are "
+        "'{'name', 'timestamp'}'"
+    ),
 )
 
 MODEL_VERSION_GRAMMAR = Grammar(
@@ -62,7 +67,11 @@ MODEL_VERSION_GRAMMAR = Grammar(
             },
         ),
         _TAG,
-    )
+    ),
+    wording=Wording(
+        unknown_order_key="Invalid attribute key '{key}' specified. Valid keys are "
+        "'{'creation_timestamp', 'last_updated_timestamp', 'name', 'version_number'}'"
+    ),
 )
 
 _REGISTERED_MODEL_COLUMNS = {"name": "name", "last_updated_timestamp": "last_updated_time"}

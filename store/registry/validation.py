@@ -1,13 +1,14 @@
-"""The checks MLflow 3.1.4's registry makes on names, versions, aliases, tags and stages.
+"""The checks MLflow's registry makes on names, versions, aliases, tags and stages.
 
-Each raises StoreError (INVALID_PARAMETER_VALUE) before anything is read or written.
+Each raises StoreError (INVALID_PARAMETER_VALUE), in MLflow's words, before anything is read or
+written.
 """
 
 import re
 
-from store.common.errors import StoreError
+from store.common.errors import StoreError, missing_value, name_resolves_elsewhere
 from store.registry.entities import ALL_STAGES
-from store.tracking.validation import check_length, check_name
+from store.tracking.validation import check_length, check_name, is_clean_path
 
 MAX_TAG_KEY_LENGTH = 250
 MAX_TAG_VALUE_LENGTH = 100_000
@@ -25,8 +26,14 @@ def check_page_size(max_results: int, limit: int) -> None:
 
 
 def check_model_name(name: str | None, parameter: str = "name") -> str:
-    if not name:
-        raise StoreError(f"Missing value for required parameter '{parameter}'; give a model name.")
+    """A registered model's name: not blank, without '/' or ':', and a clean relative path (a
+    name becomes part of `models:/` URIs)."""
+    if not name or not name.strip():
+        raise missing_value(parameter)
+    if "/" in name or ":" in name:
+        raise StoreError(f"Invalid model name '{name}'. Names cannot contain '/' or ':'.")
+    if not is_clean_path(name):
+        raise name_resolves_elsewhere("name", name)
     return name
 
 
@@ -37,30 +44,28 @@ def checked_version(version: int | str) -> int:
     except (TypeError, ValueError):
         number = None
     if number is None or not -(2**63) <= number < 2**63:
-        raise StoreError(
-            f"Parameter 'version' must be an integer, got {version!r}; give a version number."
-        )
+        raise StoreError(f"Parameter 'version' must be an integer, got '{version}'.")
     return number
 
 
 def check_alias(alias: str | None) -> str:
     if not alias:
-        raise StoreError("Registered model alias name cannot be empty; give an alias.")
+        raise StoreError("Registered model alias name cannot be empty.")
     if not _ALIAS.match(alias):
         raise StoreError(
-            f"Invalid alias name: {alias!r}; aliases may only contain alphanumerics, "
-            "underscores (_) and dashes (-)."
+            f"Invalid alias name: '{alias}'. Names may only contain alphanumerics, "
+            "underscores (_), and dashes (-)."
         )
     check_length(alias, MAX_ALIAS_LENGTH, "Registered model alias name")
     if alias.lower() == "latest":
-        raise StoreError("'latest' alias name (case insensitive) is reserved; choose another.")
+        raise StoreError("'latest' alias name (case insensitive) is reserved. Choose another.")
     if _VERSION_ALIAS.match(alias):
-        raise StoreError(f"Version alias name {alias!r} is reserved; choose another.")
+        raise StoreError(f"Version alias name '{alias}' is reserved. Choose another.")
     return alias
 
 
 def check_tag_key(key: str) -> None:
-    check_name(key, "tag key")
+    check_name(key)
 
 
 def check_registered_model_tag(key: str, value: str | None) -> None:

@@ -59,12 +59,34 @@ class Entity:
         return self.aliases | {self.name}
 
 
+class ClauseStyle(Enum):
+    """How MLflow's refusal of a malformed filter shows it, which differs by search."""
+
+    QUOTED = "each invalid clause quoted: 'metrics.m', '>'"
+    PLAIN = "each invalid clause bare: name, ="
+    WHOLE = "the whole filter, with the shape it must have"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """MLflow's sentences for a refused search of one kind, which lead trackstore's own.
+
+    Each is a format string (`{entity}`, `{key}`) holding MLflow's lists of valid names as it
+    prints them; None where MLflow has no such sentence and trackstore's stands alone."""
+
+    clauses: ClauseStyle = ClauseStyle.PLAIN
+    unknown_entity: str | None = None
+    unknown_attribute: str | None = None
+    unknown_order_key: str | None = None
+
+
 @dataclass(frozen=True)
 class Grammar:
     """The entities of one search; a name without a dot belongs to `default_entity`."""
 
     entities: tuple[Entity, ...]
     default_entity: str = "attribute"
+    wording: Wording = Wording()
 
     def entity(self, spelling: str) -> Entity | None:
         return next((e for e in self.entities if spelling in e.spellings()), None)

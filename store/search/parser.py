@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from store.common.errors import StoreError
-from store.search.grammar import MEMBERSHIP, Entity, Field, Grammar, ValueKind
+from store.search.grammar import MEMBERSHIP, ClauseStyle, Entity, Field, Grammar, ValueKind
 from store.search.lexer import Kind, Token, quoted_content, split_name, tokenize, unquote
 
 Value = str | int | float | tuple[str, ...]
@@ -41,11 +41,12 @@ def parse_filter(text: str | None, grammar: Grammar) -> list[Comparison]:
     """The AND-ed comparisons of a filter string; [] for None or blank text."""
     if not text or not text.strip():
         return []
-    stream = _Stream(text, tokenize(text))
+    stream = _Stream(text, tokenize(text), grammar.wording.clauses)
     comparisons = [_comparison(stream, grammar)]
     while stream.peek().kind is not Kind.END:
         word = stream.next()
         if word.keyword() != "AND":
+            stream.clause_start = stream.index - 1
             raise stream.error(word, "expected AND between comparisons (OR is not supported)")
         comparisons.append(_comparison(stream, grammar))
     return comparisons
@@ -66,7 +67,7 @@ def parse_order_by(text: str, grammar: Grammar) -> OrderBy:
         end = stream.next()
         if end.kind is not Kind.END:
             raise stream.error(end, "expected nothing after ASC or DESC")
-    entity, key, found = _resolve(name.text, grammar, text)
+    entity, key, found = _resolve(name.text, grammar, text, ordering=True)
     if not entity.orderable or (found is not None and not found.orderable):
         raise StoreError(f"Invalid order_by clause {text!r}: cannot order by {name.text}.")
     return OrderBy(entity.name, key, ascending)
@@ -84,10 +85,14 @@ def parse_order_by_list(clauses: list[str] | None, grammar: Grammar) -> list[Ord
 
 
 class _Stream:
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], clauses: ClauseStyle | None = None) -> None:
         self.text = text
         self.tokens = tokens
         self.index = 0
+        # How MLflow shows a malformed filter (None: not a filter), and where the clause being
+        # read starts.
+        self.clauses = clauses
+        self.clause_start = 0
 
     def peek(self) -> Token:
         return self.tokens[self.index]
@@ -99,13 +104,30 @@ class _Stream:
 
     def error(self, token: Token, problem: str) -> StoreError:
         found = "the end" if token.kind is Kind.END else repr(token.text)
-        return StoreError(
-            f"Invalid search expression {self.text!r}: {problem}, found {found} "
-            f"at position {token.position}."
+        ours = (
+            f"Invalid search expression {self.text!r}: {problem}, found {found} at position "
+            f"{token.position}."
         )
+        if self.clauses is None:
+            return StoreError(ours)
+        return StoreError(f"{self._mlflow_sentence()} {ours}")
+
+    def _mlflow_sentence(self) -> str:
+        """MLflow's refusal of this filter: the clauses from the one that failed on (as its
+        SQL tokenizer would split them), or the whole filter."""
+        if self.clauses is ClauseStyle.WHOLE:
+            return (
+                f"Invalid filter string: '{self.text}'. Expected a list of comparisons separated "
+                "by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01')."
+            )
+        rest = [t.text for t in self.tokens[self.clause_start :] if t.kind is not Kind.END]
+        rest = rest or [self.text]
+        shown = [f"'{text}'" for text in rest] if self.clauses is ClauseStyle.QUOTED else rest
+        return f"Invalid clause(s) in filter string: {', '.join(shown)}."
 
 
 def _comparison(stream: _Stream, grammar: Grammar) -> Comparison:
+    stream.clause_start = stream.index
     name = stream.next()
     if name.kind is not Kind.NAME or name.keyword() in ("AND", "NOT"):
         raise stream.error(name, "expected a name such as metrics.acc or params.`lr`")
@@ -167,14 +189,19 @@ def _string(token: Token) -> str:
     return quoted_content(token.text, "'" if token.kind is Kind.STRING else '"') or ""
 
 
-def _resolve(name: str, grammar: Grammar, text: str) -> tuple[Entity, str, Field | None]:
-    """The entity, canonical key and fixed field (None for any-key entities) of a name."""
+def _resolve(
+    name: str, grammar: Grammar, text: str, ordering: bool = False
+) -> tuple[Entity, str, Field | None]:
+    """The entity, canonical key and fixed field (None for any-key entities) of a name, from
+    a filter or (`ordering`) an order_by clause."""
     prefix, rest = split_name(name)
     spelling = grammar.default_entity if prefix is None else unquote(prefix)
     entity = grammar.entity(spelling)
+    wording = grammar.wording
     if entity is None:
         raise StoreError(
-            f"Invalid search expression {text!r}: unknown entity {spelling!r}; "
+            _led(wording.unknown_entity, entity=spelling)
+            + f"Invalid search expression {text!r}: unknown entity {spelling!r}; "
             f"use one of {', '.join(grammar.names())}."
         )
     key = unquote(rest)
@@ -184,11 +211,22 @@ def _resolve(name: str, grammar: Grammar, text: str) -> tuple[Entity, str, Field
         return entity, key, None
     key = entity.key_aliases.get(key, key)
     if key not in entity.fields:
+        mlflow_sentence = wording.unknown_order_key if ordering else None
         raise StoreError(
-            f"Invalid search expression {text!r}: unknown {entity.name} {key!r}; "
+            _led(mlflow_sentence or wording.unknown_attribute, key=key)
+            + f"Invalid search expression {text!r}: unknown {entity.name} {key!r}; "
             f"use one of {', '.join(sorted(entity.fields))}."
         )
     return entity, key, entity.fields[key]
+
+
+def _led(sentence: str | None, **names: str) -> str:
+    """MLflow's sentence, filled in, to lead trackstore's; "" when MLflow has none."""
+    if not sentence:
+        return ""
+    for name, value in names.items():
+        sentence = sentence.replace("{" + name + "}", value)
+    return sentence + ". "
 
 
 def _checked(value: Token | tuple[str, ...], comparator: str, field: Field, name: str) -> Value:

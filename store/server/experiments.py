@@ -41,7 +41,10 @@ def get_experiment_by_name(stores: Stores, message: Message) -> Result:
     name = message.required_text("experiment_name")
     experiment = stores.tracking.get_experiment_by_name(name)
     if experiment is None:
-        raise not_found(f"No experiment is named '{name}'; check the name or create it first.")
+        raise not_found(
+            f"Could not find experiment with name '{name}'. Check the name, or create the "
+            "experiment first."
+        )
     return {"experiment": experiment.to_json()}
 
 

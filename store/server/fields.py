@@ -23,14 +23,20 @@ def page(items: list[object], token: str | None, name: str) -> dict[str, object]
     return body
 
 
-def search_options(message: Message) -> dict[str, Any]:
+def search_options(message: Message, page_limit: int | None = None) -> dict[str, Any]:
     """The filter, order, page token and page size of a search request, as store keywords; a
-    page size left out leaves the store's default, which is MLflow's."""
+    page size left out leaves the store's default, which is MLflow's. `page_limit` is the
+    largest page size the route's server check allows (None: the store alone checks)."""
+    max_results = (
+        message.integer("max_results")
+        if page_limit is None
+        else message.bounded_integer("max_results", page_limit)
+    )
     options: dict[str, Any] = {
         "filter_string": message.text("filter") or None,
         "order_by": message.texts("order_by") or None,
         "page_token": message.text("page_token") or None,
     }
-    if (max_results := message.integer("max_results")) is not None:
+    if max_results is not None:
         options["max_results"] = max_results
     return options

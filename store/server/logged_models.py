@@ -3,7 +3,7 @@
 from typing import Any
 
 from store.server.fields import key_values, page
-from store.server.messages import Message, missing
+from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 
@@ -35,7 +35,7 @@ def get_logged_model(stores: Stores, message: Message) -> Result:
 def finalize_logged_model(stores: Stores, message: Message) -> Result:
     status = message.enum("status", STATUSES)
     if status is None:
-        raise missing("status")
+        raise message.missing("status")
     model = stores.logged_models.finalize_logged_model(message.required_text("model_id"), status)
     return {"model": model.to_json()}
 

@@ -2,7 +2,8 @@
 
 POST, PATCH and DELETE requests carry a JSON object; GET requests carry the same fields in the
 query string, where a repeated field appears once per value. Every accessor checks the type and
-answers a wrong or missing value with INVALID_PARAMETER_VALUE, as MLflow's server does.
+answers a wrong or missing value with INVALID_PARAMETER_VALUE, in MLflow's words
+(store.common.errors), naming a nested field by its path as MLflow does (`metrics[0].timestamp`).
 """
 
 import math
@@ -10,27 +11,41 @@ import re
 from collections.abc import Mapping
 from typing import Any, overload
 
-from store.common.errors import StoreError
+from store.common.errors import API_DOCS, StoreError, invalid_value, missing_value, refused
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TRUE = ("true", "1")
 # The range of protobuf's int64, the widest integer field of MLflow's messages.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _FALSE = ("false", "0")
-# What MLflow adds after each refusal of its request parameter checks.
-DOCS_HINT = " See the API docs for more information about request parameters."
 
 
 class Message:
     """One request's fields: from the JSON body or the query string, plus path parameters."""
 
     def __init__(
-        self, fields: Mapping[str, Any], from_query: bool = False, nul_allowed: bool = True
+        self,
+        fields: Mapping[str, Any],
+        from_query: bool = False,
+        nul_allowed: bool = True,
+        path: str = "",
     ) -> None:
         self._fields = fields
         self._from_query = from_query
         # False where the database cannot store the NUL character (see text_holds_nul).
         self._nul_allowed = nul_allowed
+        # Where this message sits in the request ("metrics[0]."), for messages naming a field.
+        self._path = path
+
+    def path(self, name: str) -> str:
+        """The field's path in the request, as messages name it."""
+        return self._path + name
+
+    def missing(self, name: str) -> StoreError:
+        return missing_value(self.path(name))
+
+    def refused(self, name: str, value: Any, expected: str) -> StoreError:
+        return refused(self.path(name), value, expected)
 
     @overload
     def text(self, name: str) -> str | None: ...
@@ -41,14 +56,14 @@ class Message:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise _invalid(name, value, "a string")
+            raise self.refused(name, value, "a string")
         self._check_nul(name, value)
         return value
 
     def required_text(self, name: str) -> str:
         value = self.text(name)
         if value is None or value == "":
-            raise missing(name)
+            raise self.missing(name)
         return value
 
     @overload
@@ -60,26 +75,29 @@ class Message:
         if value is None:
             return default
         if isinstance(value, bool):
-            raise _invalid(name, value, "a whole number")
+            raise self.refused(name, value, "a whole number")
         number = _whole(value) if isinstance(value, (int, str)) else None
         if number is None:
-            raise _invalid(name, value, "a whole number")
+            raise self.refused(name, value, "a whole number")
         if not INT64_MIN <= number <= INT64_MAX:
-            raise _invalid(name, value, "a whole number that fits in 64 bits")
+            raise self.refused(name, value, "a whole number that fits in 64 bits")
         return number
 
     def required_integer(self, name: str) -> int:
         value = self.integer(name)
         if value is None:
-            raise missing(name)
+            raise self.missing(name)
         return value
 
     def number(self, name: str) -> float:
         """A double; JSON carries NaN and the infinities as the strings protobuf uses."""
         value = self._raw(name)
         if value is None:
-            raise missing(name)
-        return to_float(name, value)
+            raise self.missing(name)
+        number = to_float(value)
+        if number is None:
+            raise self.refused(name, value, "a number")
+        return number
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self._raw(name)
@@ -89,7 +107,7 @@ class Message:
             return value
         if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
             return value.lower() in _TRUE
-        raise _invalid(name, value, "true or false")
+        raise self.refused(name, value, "true or false")
 
     def enum(self, name: str, numbers: Mapping[str, int]) -> str | None:
         """An enum value by name; protobuf's JSON may also carry the number."""
@@ -102,14 +120,14 @@ class Message:
         for label, candidate in numbers.items():
             if candidate == number:
                 return label
-        raise _invalid(name, value, "one of " + ", ".join(numbers))
+        raise self.refused(name, value, "one of " + ", ".join(numbers))
 
     def texts(self, name: str) -> list[str]:
         """A repeated string field; absent means empty."""
         values = self._list(name)
         for value in values:
             if not isinstance(value, str):
-                raise _invalid(name, value, "a list of strings")
+                raise self.refused(name, value, "a list of strings")
             self._check_nul(name, value)
         return values
 
@@ -117,7 +135,7 @@ class Message:
         """A repeated string field that must hold at least one value."""
         values = self.texts(name)
         if not values:
-            raise missing(name)
+            raise self.missing(name)
         return values
 
     def objects(self, name: str) -> list["Message"]:
@@ -125,20 +143,33 @@ class Message:
         values = self._list(name)
         for value in values:
             if not isinstance(value, dict):
-                raise _invalid(name, value, "a list of objects")
-        return [Message(value, nul_allowed=self._nul_allowed) for value in values]
+                raise self.refused(name, value, "a list of objects")
+        return [
+            Message(value, nul_allowed=self._nul_allowed, path=f"{self.path(name)}[{index}].")
+            for index, value in enumerate(values)
+        ]
 
     def object(self, name: str) -> "Message | None":
         value = self._raw(name)
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise _invalid(name, value, "an object")
-        return Message(value, nul_allowed=self._nul_allowed)
+            raise self.refused(name, value, "an object")
+        return Message(value, nul_allowed=self._nul_allowed, path=f"{self.path(name)}.")
 
     def run_id(self) -> str:
-        """The run id, which older clients send as `run_uuid`."""
-        return self.text("run_id") or self.required_text("run_uuid")
+        """The run id, which older clients send as `run_uuid`; named `run_id` when missing."""
+        run_id = self.text("run_id") or self.text("run_uuid")
+        if not run_id:
+            raise self.missing("run_id")
+        return run_id
+
+    def bounded_integer(self, name: str, maximum: int) -> int | None:
+        """An integer field that MLflow's server caps before its store sees it (a page size)."""
+        number = self.integer(name)
+        if number is not None and number > maximum:
+            raise self.refused(name, self._raw(name), f"at most {maximum}")
+        return number
 
     def document(self, name: str) -> dict[str, Any]:
         """A nested message as plain JSON, for stores that read MLflow's message shapes whole."""
@@ -146,7 +177,7 @@ class Message:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise _invalid(name, value, "a JSON object")
+            raise self.refused(name, value, "a JSON object")
         return value
 
     def field_mask(self, name: str) -> list[str]:
@@ -158,7 +189,7 @@ class Message:
         if isinstance(value, str):
             value = [path for path in value.split(",") if path]
         if not isinstance(value, list):
-            raise _invalid(name, value, "a field mask")
+            raise self.refused(name, value, "a field mask")
         return [re.sub(r"(?<!^)(?=[A-Z])", "_", str(path)).lower() for path in value]
 
     def raw(self, name: str) -> Any:
@@ -168,8 +199,10 @@ class Message:
 
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:
-            raise _invalid(
-                name, value, "text without NUL characters, which this database cannot hold"
+            raise invalid_value(
+                self.path(name),
+                value,
+                "this database cannot hold NUL (0x00) characters; remove them from the text.",
             )
 
     def _raw(self, name: str) -> Any:
@@ -183,11 +216,12 @@ class Message:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise _invalid(name, value, "a list")
+            raise self.refused(name, value, "a list")
         return value
 
 
-def to_float(name: str, value: Any) -> float:
+def to_float(value: Any) -> float | None:
+    """A JSON number, or the text of one, as a double; None for anything else."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
@@ -197,7 +231,7 @@ def to_float(name: str, value: Any) -> float:
             return float(value)
         except ValueError:
             pass
-    raise _invalid(name, value, "a number")
+    return None
 
 
 def _whole(value: Any) -> int | None:
@@ -207,21 +241,6 @@ def _whole(value: Any) -> int | None:
         return None
 
 
-def missing(name: str) -> StoreError:
-    return StoreError(
-        f"Missing value for required parameter '{name}'; add it to the request and send it again."
-    )
-
-
 def schema_refusal(sentence: str) -> StoreError:
     """A request MLflow's parameter checks refuse: its sentence, then its pointer to the docs."""
-    return StoreError(f"{sentence}{DOCS_HINT}")
-
-
-def _invalid(name: str, value: Any, expected: str) -> StoreError:
-    shown = repr(value)
-    if len(shown) > 100:
-        shown = shown[:97] + "..."
-    return StoreError(
-        f"Invalid value {shown} for parameter '{name}' supplied; it must be {expected}."
-    )
+    return StoreError(f"{sentence}{API_DOCS}")

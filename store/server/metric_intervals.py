@@ -2,7 +2,7 @@
 MLflow's UI draws its charts from (under /api/2.0 and /ajax-api/2.0, as MLflow serves it)."""
 
 from store.common.errors import StoreError
-from store.server.messages import Message, missing, schema_refusal
+from store.server.messages import Message, schema_refusal
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 from store.tracking.sampling import StepRange
@@ -14,7 +14,7 @@ MAX_RESULTS_PER_RUN = 2500
 def get_metric_history_bulk_interval(stores: Stores, message: Message) -> Result:
     run_ids = message.texts("run_ids")
     if not run_ids:
-        raise missing("run_ids")
+        raise message.missing("run_ids")
     if len(run_ids) > MAX_RUNS:
         raise schema_refusal(
             f"GetMetricHistoryBulkInterval request must specify at most {MAX_RUNS} run_ids. "

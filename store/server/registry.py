@@ -7,6 +7,10 @@ from store.server.sources import PROMPT_TAG, check_source
 from store.server.stores import Stores
 from store.tracking.entities import Tag
 
+# The page sizes MLflow's server refuses above before its store sees the search.
+MODELS_PAGE_LIMIT = 1000
+VERSIONS_PAGE_LIMIT = 200_000
+
 
 def create_registered_model(stores: Stores, message: Message) -> Result:
     model = stores.registry.create_registered_model(
@@ -42,7 +46,7 @@ def delete_registered_model(stores: Stores, message: Message) -> Result:
 
 
 def search_registered_models(stores: Stores, message: Message) -> Result:
-    found = stores.registry.search_registered_models(**search_options(message))
+    found = stores.registry.search_registered_models(**search_options(message, MODELS_PAGE_LIMIT))
     return page([m.to_json() for m in found.items], found.next_page_token, "registered_models")
 
 
@@ -113,11 +117,15 @@ def delete_model_version(stores: Stores, message: Message) -> Result:
 
 
 def get_model_version_download_uri(stores: Stores, message: Message) -> Result:
-    return {"artifact_uri": stores.registry.get_model_version_download_uri(*_version_key(message))}
+    """MLflow's server requires neither field here: its store refuses what is left out."""
+    uri = stores.registry.get_model_version_download_uri(
+        message.text("name", ""), message.text("version", "")
+    )
+    return {"artifact_uri": uri}
 
 
 def search_model_versions(stores: Stores, message: Message) -> Result:
-    found = stores.registry.search_model_versions(**search_options(message))
+    found = stores.registry.search_model_versions(**search_options(message, VERSIONS_PAGE_LIMIT))
     return page([v.to_json() for v in found.items], found.next_page_token, "model_versions")
 
 

@@ -3,7 +3,7 @@
 from store.common.errors import StoreError
 from store.common.json_text import parsed_as
 from store.server.fields import VIEW_TYPES, key_values, page, search_options
-from store.server.messages import Message, missing
+from store.server.messages import Message
 from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 from store.tracking.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
@@ -11,6 +11,8 @@ from store.tracking.entities import Dataset, DatasetInput, Metric, ModelOutput, 
 RUN_STATUSES = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
 HISTORY_BULK_MAX_RESULTS = 25_000
 HISTORY_BULK_MAX_RUNS = 100
+# The page size MLflow's server refuses above before its store sees the search.
+RUNS_PAGE_LIMIT = 50_000
 
 
 def create_run(stores: Stores, message: Message) -> Result:
@@ -52,7 +54,7 @@ def search_runs(stores: Stores, message: Message) -> Result:
     found = stores.tracking.search_runs(
         experiment_ids=message.texts("experiment_ids"),
         run_view_type=message.enum("run_view_type", VIEW_TYPES),
-        **search_options(message),
+        **search_options(message, RUNS_PAGE_LIMIT),
     )
     return page([run.to_json() for run in found.items], found.next_page_token, "runs")
 
@@ -129,13 +131,14 @@ def dataset_input(message: Message) -> DatasetInput:
 
 
 def log_outputs(stores: Stores, message: Message) -> Result:
+    run_id = message.required_text("run_id")
     models = [
         ModelOutput(item.required_text("model_id"), item.integer("step", 0))
         for item in message.objects("models")
     ]
     if not models:
-        raise missing("models")
-    stores.tracking.log_outputs(message.required_text("run_id"), models)
+        raise message.missing("models")
+    stores.tracking.log_outputs(run_id, models)
     return None
 
 
@@ -156,7 +159,7 @@ def get_metric_history(stores: Stores, message: Message) -> Result:
     found = stores.tracking.get_metric_history(
         message.run_id(),
         message.required_text("metric_key"),
-        max_results=message.integer("max_results") or None,
+        max_results=message.integer("max_results"),
         page_token=message.text("page_token") or None,
     )
     return page([m.to_json() for m in found.items], found.next_page_token, "metrics")
@@ -165,14 +168,18 @@ def get_metric_history(stores: Stores, message: Message) -> Result:
 def get_metric_history_bulk(stores: Stores, message: Message) -> Result:
     """One metric's history over several runs (`run_id` repeated), for the UI's charts."""
     run_ids = message.texts("run_id")
-    if not run_ids or len(run_ids) > HISTORY_BULK_MAX_RUNS:
+    if not run_ids:
+        raise StoreError("GetMetricHistoryBulk request must specify at least one run_id.")
+    if len(run_ids) > HISTORY_BULK_MAX_RUNS:
         raise StoreError(
-            f"Give between 1 and {HISTORY_BULK_MAX_RUNS} run_id parameters, not {len(run_ids)}."
+            f"GetMetricHistoryBulk request cannot specify more than {HISTORY_BULK_MAX_RUNS} "
+            f"run_ids. Received {len(run_ids)} run_ids."
         )
+    key = message.text("metric_key")
+    if key is None:
+        raise StoreError("GetMetricHistoryBulk request must specify a metric_key.")
     limit = min(message.integer("max_results", HISTORY_BULK_MAX_RESULTS), HISTORY_BULK_MAX_RESULTS)
-    found = stores.tracking.get_metric_history_bulk(
-        sorted(run_ids), message.required_text("metric_key"), limit
-    )
+    found = stores.tracking.get_metric_history_bulk(sorted(run_ids), key, limit)
     return page([{**m.to_json(), "run_id": run_id} for run_id, m in found], None, "metrics")
 
 

@@ -23,10 +23,10 @@ def check_source(
         _check_remote_source(source)
     elif model_id:
         location = stores.logged_models.get_logged_model(model_id).artifact_location
-        _check_local_source(source, location, "logged model", "model_id")
+        _check_local_source(source, location, "model_id")
     else:
         artifact_uri = stores.tracking.get_run(run_id).info.artifact_uri if run_id else None
-        _check_local_source(source, artifact_uri, "run", "run_id")
+        _check_local_source(source, artifact_uri, "run_id")
 
 
 def is_local(uri: str) -> bool:
@@ -39,17 +39,18 @@ def _local_path(uri: str) -> str:
     return posixpath.normpath(posixpath.abspath(path))
 
 
-def _check_local_source(source: str, artifact_uri: str | None, owner: str, field: str) -> None:
-    """Refuse a local `source` outside `artifact_uri`, the artifacts of the `owner` the
-    request names in `field`."""
+def _check_local_source(source: str, artifact_uri: str | None, field: str) -> None:
+    """Refuse a local `source` outside `artifact_uri`, the artifacts of the run or logged
+    model the request names in `field`."""
     if artifact_uri and is_local(artifact_uri):
         root = _local_path(artifact_uri)
         path = _local_path(source)
         if path == root or path.startswith(root.rstrip("/") + "/"):
             return
     raise StoreError(
-        f"Invalid model version source '{source}': a local path must lie inside the artifact "
-        f"directory of the {owner} given as {field}; give that {field} or a non-local URI."
+        f"Invalid model version source: '{source}'. To use a local path as a model version "
+        f"source, the {field} request parameter has to be specified and the local path has to "
+        f"be contained within the artifact directory of the run specified by the {field}."
     )
 
 
@@ -61,6 +62,8 @@ def _check_remote_source(source: str) -> None:
     relative = not path.startswith("/") or "." in path.split("/")
     if "\x00" in unquoted or ".." in unquoted.split("/") or relative:
         raise StoreError(
-            f"Invalid model version source '{source}': it must be an absolute URI without "
-            "relative parts such as '..'; give the absolute location."
+            f"Invalid model version source: '{unquoted}'. If supplying a source as an http, "
+            "https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path "
+            "must be provided without relative path references present. Please provide an "
+            "absolute path."
         )

@@ -8,6 +8,8 @@ from store.server.routing import Endpoint, Result
 from store.server.stores import Stores
 
 STATUSES = {"TRACE_STATUS_UNSPECIFIED": 0, "OK": 1, "ERROR": 2, "IN_PROGRESS": 3}
+# The page size MLflow's server refuses above before its store sees a trace search.
+TRACES_PAGE_LIMIT = 500
 
 
 def pairs(message: Message, name: str) -> Mapping[str, str]:
@@ -43,7 +45,8 @@ def get_trace_info(stores: Stores, message: Message) -> Result:
 
 def search_traces(stores: Stores, message: Message) -> Result:
     traces, token = stores.traces.search_traces(
-        experiment_ids=message.required_texts("experiment_ids"), **search_options(message)
+        experiment_ids=message.required_texts("experiment_ids"),
+        **search_options(message, TRACES_PAGE_LIMIT),
     )
     return page([trace.to_json() for trace in traces], token, "traces")
 

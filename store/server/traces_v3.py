@@ -14,7 +14,7 @@ from store.server.messages import Message
 from store.server.responses import error_response, failure_response, json_response
 from store.server.routing import Endpoint, Result, routes
 from store.server.stores import Stores
-from store.server.traces import delete_traces
+from store.server.traces import TRACES_PAGE_LIMIT, delete_traces
 from store.traces.otlp import decompressed, read_export_request
 
 V3_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
@@ -54,14 +54,17 @@ def _scope(message: Message) -> list[str] | None:
 
 
 def search_traces(stores: Stores, message: Message) -> Result:
+    locations = message.objects("locations")
+    if not locations:
+        raise message.missing("locations")
     experiment_ids = [
-        location.document("mlflow_experiment").get("experiment_id", "")
-        for location in message.objects("locations")
+        location.document("mlflow_experiment").get("experiment_id", "") for location in locations
     ]
+    max_results = message.bounded_integer("max_results", TRACES_PAGE_LIMIT)
     traces, token = stores.traces.search_traces_v3(
         experiment_ids=experiment_ids,
         filter_string=message.text("filter") or None,
-        max_results=message.integer("max_results", 100),
+        max_results=100 if max_results is None else max_results,
         order_by=message.texts("order_by") or None,
         page_token=message.text("page_token") or None,
     )

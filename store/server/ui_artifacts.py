@@ -23,7 +23,6 @@ from starlette.routing import BaseRoute, Route
 from store.artifact_destinations.paths import safe_relative_path
 from store.common.errors import BAD_REQUEST, NOT_IMPLEMENTED, StoreError
 from store.server.artifacts import guarded, root_destination, send_file, under_root
-from store.server.messages import missing
 from store.server.responses import JSON, json_response
 from store.server.routing import AJAX_PREFIX, PREFIXES, read_message
 from store.server.stores import Stores
@@ -99,7 +98,7 @@ async def run_folder(request: Request) -> Response:
     message = await read_message(request)
     run_id = message.text("run_id") or message.text("run_uuid")
     if not run_id:
-        raise missing("run_id")
+        raise message.missing("run_id")
     path = message.text("path")
     folder = "" if path is None else safe_relative_path(path)
     run = await run_in_threadpool(_stores(request).tracking.get_run, run_id)

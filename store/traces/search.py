@@ -30,10 +30,12 @@ from store.search.grammar import (
     MEMBERSHIP,
     NUMBER,
     PATTERN,
+    ClauseStyle,
     Entity,
     Field,
     Grammar,
     ValueKind,
+    Wording,
 )
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
@@ -71,7 +73,8 @@ TRACE_GRAMMAR = Grammar(
         ),
         Entity("tag", frozenset({"tags"}), any_key=_EQUALS),
         Entity("request_metadata", frozenset({"metadata"}), any_key=_EQUALS),
-    )
+    ),
+    wording=Wording(ClauseStyle.QUOTED),
 )
 
 _MATCHES = Field(ValueKind.STRING, EQUALITY | PATTERN)
@@ -116,7 +119,8 @@ TRACE_V3_GRAMMAR = Grammar(
             },
             orderable=False,
         ),
-    )
+    ),
+    wording=Wording(ClauseStyle.QUOTED),
 )
 
 # Attributes that are really a metadata entry.

@@ -128,7 +128,7 @@ class TraceStore(SqlStore):
 
     def set_trace_tag(self, request_id: str, key: str, value: str | None) -> None:
         """Set a tag (a value over 8000 characters is cut while truncation is on)."""
-        validation.check_name(key, "tag key")
+        validation.check_name(key)
         validation.check_length(key, MAX_TAG_KEY_LENGTH, "key")
         value = validation.fitted(value, MAX_TAG_VALUE_LENGTH, "value")
         with self.session() as session:

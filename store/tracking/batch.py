@@ -66,7 +66,9 @@ class LoggingStore(SqlStore):
                 )
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
-        self.log_batch(run_id, metrics=[metric])
+        """As a batch of one, but a refusal names the metric's fields without `metrics[0].`."""
+        validation.check_run_id(run_id)
+        self.log_batch(run_id, metrics=[validation.checked_metric(metric)])
 
     def log_batch(
         self,

@@ -8,7 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
 from store.common.tables import experiment_tags, experiments
-from store.search.grammar import NUMBER, STRING, Entity, Field, Grammar, ValueKind
+from store.search.grammar import NUMBER, STRING, Entity, Field, Grammar, ValueKind, Wording
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
 
@@ -25,7 +25,13 @@ EXPERIMENT_GRAMMAR = Grammar(
             },
         ),
         Entity("tag", frozenset({"tags"}), any_key=STRING, orderable=False),
-    )
+    ),
+    wording=Wording(
+        unknown_entity="Invalid entity type '{entity}'. Valid entity types are ('attribute', "
+        "'attributes', 'tag', 'tags')",
+        unknown_attribute="Invalid attribute key '{key}' specified. Valid keys are "
+        "'{'creation_time', 'experiment_id', 'last_update_time', 'name'}'",
+    ),
 )
 
 DEFAULT_ORDER = [

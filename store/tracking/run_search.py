@@ -13,7 +13,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from compat import Dialect
 from store.common.tables import datasets, input_tags, inputs, latest_metrics, params, runs, tags
-from store.search.grammar import NUMBER, STRING, STRING_OR_LIST, Entity, Grammar
+from store.search.grammar import (
+    NUMBER,
+    STRING,
+    STRING_OR_LIST,
+    ClauseStyle,
+    Entity,
+    Grammar,
+    Wording,
+)
 from store.search.parser import Comparison, OrderBy
 from store.search.sql import compare
 
@@ -51,7 +59,18 @@ RUN_GRAMMAR = Grammar(
             fields={"name": STRING_OR_LIST, "digest": STRING_OR_LIST, "context": STRING_OR_LIST},
             orderable=False,
         ),
-    )
+    ),
+    wording=Wording(
+        ClauseStyle.QUOTED,
+        unknown_entity="Invalid entity type '{entity}'. Valid values are ['metric', "
+        "'parameter', 'tag', 'attribute', 'dataset']",
+        unknown_attribute="Invalid attribute key '{key}' specified. Valid keys are '{'Created', "
+        "'Run Name', 'Run name', 'artifact_uri', 'created', 'end_time', 'run name', 'run_id', "
+        "'run_name', 'start_time', 'status', 'user_id'}'",
+        unknown_order_key="Invalid attribute key '{key}' specified. Valid keys are '{'Created', "
+        "'artifact_uri', 'created', 'end_time', 'run_id', 'run_name', 'start_time', 'status', "
+        "'user_id'}'",
+    ),
 )
 
 # Attribute names of the search as columns of the runs table.

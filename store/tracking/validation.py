@@ -1,8 +1,9 @@
-"""The checks MLflow 3.1.4 makes on what a client logs, with its limits.
+"""The checks MLflow makes on what a client logs, with its limits and its words.
 
-Each check raises StoreError (INVALID_PARAMETER_VALUE) before anything is written. Param and
-tag values that are too long are cut to the limit while MLFLOW_TRUNCATE_LONG_VALUES is true
-(its default), as MLflow does; keys that are too long are always refused.
+Each check raises StoreError (INVALID_PARAMETER_VALUE) before anything is written; a field is
+named by its path in the request, as MLflow names it (`key`, `metrics[1].name`, `tags[0].key`).
+Param and tag values that are too long are cut to the limit while MLFLOW_TRUNCATE_LONG_VALUES is
+true (its default), as MLflow does; keys that are too long are always refused.
 """
 
 import functools
@@ -12,7 +13,14 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from store.common.errors import StoreError
+from store.common.errors import (
+    StoreError,
+    bad_name_characters,
+    invalid_value,
+    missing_value,
+    name_resolves_elsewhere,
+    too_long,
+)
 from store.models.base import UUID_LENGTH
 from store.tracking.entities import Dataset, DatasetInput, Metric, ModelOutput, Tag
 
@@ -48,36 +56,34 @@ _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 TRUNCATE_VARIABLE = "MLFLOW_TRUNCATE_LONG_VALUES"
 
 
-def check_name(name: str | None, what: str) -> str:
-    """A metric, param or tag name: present, of allowed characters, and a clean relative path."""
+def check_name(name: str | None, path: str = "key") -> str:
+    """A metric, param or tag name, the field at `path`: present, of allowed characters, and a
+    clean relative path."""
     if name is None or not isinstance(name, str):
-        raise StoreError(f"Missing {what}: a key name must be provided.")
-    problem = _name_problem(name)
-    if problem:
-        raise StoreError(f"Invalid {what} {name!r}: {problem}")
+        raise missing_value(path)
+    if not _allowed_characters(name):
+        raise bad_name_characters(path, name)
+    if not is_clean_path(name):
+        raise name_resolves_elsewhere(path, name)
     return name
 
 
 @functools.lru_cache(maxsize=4096)
-def _name_problem(name: str) -> str | None:
-    """What is wrong with a name, or None; cached, as a batch repeats its keys."""
-    if not _NAME.match(name):
-        return (
-            "names may only contain alphanumerics, underscores (_), dashes (-), periods (.), "
-            "spaces ( ), colons (:) and slashes (/)."
-        )
+def _allowed_characters(name: str) -> bool:
+    """Cached, as a batch repeats its keys."""
+    return _NAME.match(name) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def is_clean_path(name: str) -> bool:
+    """True unless `name`, read as a relative file path, would name another (`a//b`, `../a`)."""
     normal = posixpath.normpath(name)
-    if normal != name or normal == "." or normal.startswith(("..", "/")):
-        return (
-            f"it would resolve to {normal!r} as a path; use a name without '.', '..' or "
-            "leading, doubled or trailing slashes."
-        )
-    return None
+    return not (normal != name or normal == "." or normal.startswith(("..", "/")))
 
 
 def check_length(value: str | None, limit: int, what: str) -> None:
     if value is not None and len(value) > limit:
-        raise StoreError(f"'{what}' exceeds the maximum length of {limit} characters.")
+        raise too_long(what, limit)
 
 
 def fitted(value: str | None, limit: int, what: str) -> str | None:
@@ -86,15 +92,14 @@ def fitted(value: str | None, limit: int, what: str) -> str | None:
         return value
     if os.environ.get(TRUNCATE_VARIABLE, "true").strip().lower() in ("true", "1"):
         return value[:limit]
-    raise StoreError(f"'{what}' exceeds the maximum length of {limit} characters.")
+    raise too_long(what, limit)
 
 
 def checked_metrics(metrics: Sequence[Metric]) -> Sequence[Metric]:
     """`metrics` when all are valid; else the first invalid one is refused with its index."""
     if _plainly_valid(metrics):
         return metrics
-    numbered = len(metrics) != 1
-    return [checked_metric(m, i if numbered else None) for i, m in enumerate(metrics)]
+    return [checked_metric(m, i) for i, m in enumerate(metrics)]
 
 
 def _plainly_valid(metrics: Sequence[Metric]) -> bool:
@@ -115,7 +120,7 @@ def _plainly_valid(metrics: Sequence[Metric]) -> bool:
         and max(steps) < _LONG_LIMIT
         and {type(m.key) for m in metrics} == _STR_TYPE
         and all(
-            len(key) <= MAX_ENTITY_KEY_LENGTH and _name_problem(key) is None
+            len(key) <= MAX_ENTITY_KEY_LENGTH and _allowed_characters(key) and is_clean_path(key)
             for key in {m.key for m in metrics}
         )
     )
@@ -124,20 +129,31 @@ def _plainly_valid(metrics: Sequence[Metric]) -> bool:
 def checked_metric(metric: Metric, index: int | None = None) -> Metric:
     """`metric` when it is valid; `index` is its place in a batch, for the message."""
     where = "" if index is None else f"metrics[{index}]."
-    check_name(metric.key, f"{where}metric name")
+    if metric.key is None:
+        raise invalid_value(
+            f"{where}name", None, "Metric name cannot be None. A key name must be provided."
+        )
+    check_name(metric.key, f"{where}name")
     if not _is_number(metric.value):
-        raise StoreError(
-            f"Invalid value {metric.value!r} for {where}value of metric {metric.key!r}: "
-            "give a double (64-bit floating point)."
+        raise invalid_value(
+            f"{where}value",
+            metric.value,
+            f"(timestamp={metric.timestamp}). Please specify value as a valid double (64-bit "
+            "floating point)",
         )
     if not _is_number(metric.timestamp) or not 0 <= metric.timestamp < _LONG_LIMIT:
-        raise StoreError(
-            f"Invalid {where}timestamp {metric.timestamp!r} of metric {metric.key!r}: "
-            "give a non-negative 64-bit integer."
+        raise invalid_value(
+            f"{where}timestamp",
+            metric.timestamp,
+            f"metric '{metric.key}' (value={metric.value}). Timestamp must be a nonnegative long "
+            "(64-bit integer) ",
         )
     if not _is_number(metric.step) or not -_LONG_LIMIT <= metric.step < _LONG_LIMIT:
-        raise StoreError(
-            f"Invalid {where}step {metric.step!r} of metric {metric.key!r}: give a 64-bit integer."
+        raise invalid_value(
+            f"{where}step",
+            metric.step,
+            f"metric '{metric.key}' (value={metric.value}). Step must be a valid long (64-bit "
+            "integer).",
         )
     check_length(metric.key, MAX_ENTITY_KEY_LENGTH, "Metric name")
     return metric
@@ -159,7 +175,9 @@ def check_model_output(model: ModelOutput) -> None:
 
 def checked_param(param: Tag, path: str = "") -> Tag:
     where = f"{path}." if path else ""
-    check_name(param.key, f"{where}param key")
+    if param.key is None:
+        raise invalid_value(f"{where}key", "", "A key name must be provided.")
+    check_name(param.key, f"{where}key")
     check_length(param.key, MAX_ENTITY_KEY_LENGTH, "Param key")
     if param.value is None:
         raise StoreError(f"Missing {where}value of param {param.key!r}.")
@@ -168,13 +186,13 @@ def checked_param(param: Tag, path: str = "") -> Tag:
 
 def checked_tag(tag: Tag, path: str = "") -> Tag:
     where = f"{path}." if path else ""
-    check_name(tag.key, f"{where}tag key")
+    check_name(tag.key, f"{where}key")
     check_length(tag.key, MAX_ENTITY_KEY_LENGTH, f"{where}key")
     return Tag(tag.key, fitted(tag.value, MAX_TAG_VAL_LENGTH, f"{where}value"))
 
 
 def checked_experiment_tag(tag: Tag) -> Tag:
-    check_name(tag.key, "tag key")
+    check_name(tag.key)
     check_length(tag.key, MAX_EXPERIMENT_TAG_KEY_LENGTH, "key")
     check_length(tag.value, MAX_EXPERIMENT_TAG_VAL_LENGTH, "value")
     return tag
@@ -182,12 +200,12 @@ def checked_experiment_tag(tag: Tag) -> Tag:
 
 def check_run_id(run_id: str) -> None:
     if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
-        raise StoreError(f"Invalid value {run_id!r} for parameter 'run_id' supplied.")
+        raise invalid_value("run_id", run_id)
 
 
 def check_experiment_name(name: str | None) -> str:
-    if not isinstance(name, str) or name == "":
-        raise StoreError(f"Invalid experiment name: {name!r}; give a non-empty string.")
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError(f"Invalid experiment name: '{name}'. Give a name that is not empty.")
     check_length(name, MAX_EXPERIMENT_NAME_LENGTH, "name")
     return name
 

@@ -18,7 +18,6 @@ The real MLflow client never sends bare literals (protobuf's JSON quotes them); 
 and json.dumps do.
 """
 
-import http.client
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests.client_scenarios import both_servers
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, json_caller
 
 pytestmark = pytest.mark.mlflow_314
 API = "/api/2.0/mlflow"
@@ -41,18 +40,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Live
 
 def call(server: LiveServer, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
     """(status, decoded JSON or the raw text) of one request to `server`."""
-    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        connection.request(method, API + path, body=body, headers=headers)
-        answer = connection.getresponse()
-        text = answer.read().decode()
-    finally:
-        connection.close()
-    try:
-        return answer.status, json.loads(text)
-    except ValueError:
-        return answer.status, text
+    return json_caller(server)(method, API + path, None if body is None else body.encode())
 
 
 def new_run(server: LiveServer) -> str:

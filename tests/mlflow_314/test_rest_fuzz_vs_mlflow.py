@@ -8,11 +8,9 @@ sets the number of requests (300 by default); the draw is the same on every run 
 TRACKSTORE_FUZZ_RANDOM is set.
 """
 
-import http.client
-import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.client_scenarios import both_servers
-from tests.live_server import LiveServer
+from tests.live_server import NO_ANSWER, LiveServer, json_caller
 from tests.rest_fuzz import FuzzRequest, render, requests, seed
 
 pytestmark = pytest.mark.mlflow_314
@@ -29,8 +27,6 @@ Outcome = tuple[int, str | None]
 # gunicorn, which serves MLflow, refuses a longer request line (400, an HTML page) before MLflow
 # sees it; such requests are left out.
 REQUEST_LINE_LIMIT = 4000
-# The status recorded when the server closed the connection instead of answering.
-NO_ANSWER = 0
 
 
 @dataclass(frozen=True)
@@ -155,28 +151,6 @@ DIFFERENCES: list[Difference] = [
 ]
 
 
-def sender(server: LiveServer) -> Callable[[str, str, bytes | None], tuple[int, Any]]:
-    address = server.url.removeprefix("http://")
-
-    def call(method: str, url: str, body: bytes | None) -> tuple[int, Any]:
-        connection = http.client.HTTPConnection(address, timeout=60)
-        try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            connection.request(method, url, body=body, headers=headers)
-            answer = connection.getresponse()
-            text = answer.read().decode(errors="replace")
-        except (OSError, http.client.HTTPException) as exc:
-            return NO_ANSWER, type(exc).__name__
-        finally:
-            connection.close()
-        try:
-            return answer.status, json.loads(text)
-        except ValueError:
-            return answer.status, text
-
-    return call
-
-
 def outcome(status: int, answer: Any) -> Outcome:
     if status == NO_ANSWER:
         return status, str(answer)
@@ -192,7 +166,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Live
 def test_trackstore_answers_as_mlflow_does_or_the_difference_is_listed(
     servers: dict[str, LiveServer],
 ) -> None:
-    calls = {name: sender(server) for name, server in servers.items()}
+    calls = {name: json_caller(server) for name, server in servers.items()}
     ids = {name: seed(call, "vs") for name, call in calls.items()}
     unexplained: Counter[tuple[str, Outcome, Outcome]] = Counter()
     samples: dict[tuple[str, Outcome, Outcome], str] = {}
