@@ -23,15 +23,19 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
-from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
+from tests.live_server import (
+    START_TIMEOUT,
+    LiveServer,
+    free_port,
+    mlflow_command,
+    start,
+    trackstore_command,
+)
 
 Scenario = Callable[[MlflowClient], Any]
 HEX_ID = re.compile(r"\b(m-|tr-)?[0-9a-f]{32}\b")
 EXPERIMENT_IN_URI = re.compile(r"(mlflow-artifacts:/)(\d+)")
 DAY_MS = 86_400_000
-# How long a server may take to answer /health: mlflow server 3.18 takes over 120 s to start on
-# a loaded two-core machine.
-START_TIMEOUT = 300
 
 
 def both_servers(

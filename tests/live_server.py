@@ -12,18 +12,26 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy.engine import make_url
+
 from compat import make_engine
+from compat.databases import create_database, drop_database
 from migrations import runner
 from store import models
+from tests.conftest import database_name
 
 HOST = "127.0.0.1"
 # A revision below head, for databases a server must refuse or upgrade.
 OLD_REVISION = "0584bdc529eb"
+# How long a server may take to answer /health: mlflow server 3.18 takes over 120 s to start on
+# a loaded two-core machine.
+START_TIMEOUT = 300
 # The status recorded when the server closed the connection instead of answering.
 NO_ANSWER = 0
 
@@ -154,6 +162,48 @@ def recorded_revision(uri: str) -> str | None:
             return runner.current_revision(connection)
     finally:
         engine.dispose()
+
+
+def servers_on_backend(backend: str, root: Path) -> Iterator[dict[str, LiveServer]]:
+    """mlflow server and trackstore server, each on a new database of `backend`'s server (SQLite
+    files in `root`), started in `root` and stopped, their databases dropped, when the caller is
+    done. A trackstore database other than SQLite gets its schema by an explicit upgrade first;
+    whether the server then takes it is the guard's to say when it starts."""
+    started: dict[str, LiveServer] = {}
+    databases: list[str] = []
+    try:
+        for name in ("mlflow", "trackstore"):
+            uri = _new_database(backend, root, name, databases)
+            if name == "trackstore" and not backend.startswith("sqlite"):
+                subprocess.run(
+                    [sys.executable, "-m", "store.cli", "db", "upgrade", uri],
+                    check=False,
+                    capture_output=True,
+                )
+            port = free_port()
+            command = (
+                mlflow_command(uri, port, 1)
+                if name == "mlflow"
+                else trackstore_command(uri, port, 1)
+            )
+            with pytest.MonkeyPatch.context() as environment:
+                environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+                environment.chdir(root)
+                started[name] = start(command, port, root / f"{name}.log", timeout=START_TIMEOUT)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+        for database in databases:
+            drop_database(make_url(backend), database)
+
+
+def _new_database(backend: str, root: Path, name: str, made: list[str]) -> str:
+    if backend.startswith("sqlite"):
+        return f"sqlite:///{root / f'{name}.db'}"
+    database = database_name(f"{root.name}_{name}")
+    made.append(database)
+    return create_database(make_url(backend), database).render_as_string(hide_password=False)
 
 
 def json_caller(server: LiveServer) -> Callable[[str, str, bytes | None], tuple[int, Any]]:

@@ -26,6 +26,10 @@ BAD_PATHS = [
     "a%00b",
     "a\nb",
     "a#b",
+    "file:///etc/passwd",
+    "file:%2Fetc%2Fpasswd",
+    "file:../x",
+    "FILE:dir/f.txt",
 ]
 
 

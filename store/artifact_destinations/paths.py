@@ -1,9 +1,10 @@
 """The one check every artifact path from a client passes before it touches a destination.
 
 A path is relative to the destination's root. After undoing percent-encoding (repeatedly, so
-that `%252e%252e` cannot hide `..` behind a second layer) it may not be absolute, name a
-parent (`..`), use a backslash (a separator on Windows), or hold a control character such as
-NUL. Symlinks are the local destination's own check, since only it can resolve them.
+that `%252e%252e` cannot hide `..` behind a second layer) it may not be a `file:` URI (MLflow
+reads one as a local path and refuses it), be absolute, name a parent (`..`), use a backslash (a
+separator on Windows), or hold a control character such as NUL. Symlinks are the local
+destination's own check, since only it can resolve them.
 """
 
 import re
@@ -20,7 +21,8 @@ def safe_relative_path(path: str) -> str:
     """`path` decoded and checked; "" for the root. Raises INVALID_PARAMETER_VALUE."""
     decoded = _decode(path)
     if (
-        _CONTROL.search(decoded)
+        urllib.parse.urlparse(decoded).scheme == "file"
+        or _CONTROL.search(decoded)
         or "\\" in decoded
         or "#" in decoded
         or PurePosixPath(decoded).is_absolute()

@@ -18,13 +18,18 @@ from starlette.routing import BaseRoute, Route
 from store.artifact_destinations import open_destination
 from store.server import (
     artifacts,
+    datasets,
     experiments,
+    graphql_api,
     landing,
     logged_models,
+    metric_intervals,
+    promptlab,
     registry,
     runs,
     traces,
     traces_v3,
+    ui_artifacts,
 )
 from store.server.artifact_flags import ArtifactServing
 from store.server.responses import ENDPOINT_NOT_FOUND, error_response
@@ -60,8 +65,13 @@ class Settings:
 
 def all_endpoints() -> list[Endpoint]:
     """Every REST endpoint trackstore serves, from each endpoint group."""
-    groups = (experiments, runs, registry, logged_models, traces)
+    groups = (experiments, runs, metric_intervals, registry, logged_models, traces)
     return [endpoint for group in groups for endpoint in group.ENDPOINTS]
+
+
+def ajax_endpoints() -> list[Endpoint]:
+    """The endpoints MLflow serves to its UI under /ajax-api only."""
+    return [*runs.AJAX_ENDPOINTS, *datasets.AJAX_ENDPOINTS]
 
 
 def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) -> Starlette:
@@ -88,8 +98,11 @@ def create_app(settings: Settings, endpoints: Iterable[Endpoint] | None = None) 
         routes=[
             *_service_routes(settings),
             *routes(chosen),
-            *routes(runs.AJAX_ENDPOINTS if chosen else [], prefixes=[AJAX_PREFIX]),
+            *routes(ajax_endpoints() if chosen else [], prefixes=[AJAX_PREFIX]),
             *(traces_v3.all_routes() if chosen else []),
+            *(ui_artifacts.routes() if chosen else []),
+            *(graphql_api.routes() if chosen else []),
+            *(promptlab.routes() if chosen else []),
             *artifacts.routes(settings.artifacts),
         ],
         lifespan=lifespan,

@@ -54,7 +54,7 @@ def routes(serving: ArtifactServing) -> list[BaseRoute]:
         ("/mpu/abort/{artifact_path:path}", abort_multipart, "POST"),
     ]
     found: list[BaseRoute] = [
-        Route(prefix + path, _guarded(handler, serving), methods=[method])
+        Route(prefix + path, guarded(handler, serving), methods=[method])
         for prefix in PREFIXES
         for path, handler, method in proxied
     ]
@@ -64,10 +64,10 @@ def routes(serving: ArtifactServing) -> list[BaseRoute]:
             for prefix in TRACKING_PREFIXES
         ]
     found += [
-        Route("/get-artifact", _guarded(run_artifact, None), methods=["GET"]),
+        Route("/get-artifact", guarded(run_artifact, None), methods=["GET"]),
         Route(
             "/model-versions/get-artifact",
-            _guarded(model_version_artifact, None),
+            guarded(model_version_artifact, None),
             methods=["GET"],
         ),
     ]
@@ -83,7 +83,7 @@ async def _tracking_disabled(request: Request) -> Response:
     )
 
 
-def _guarded(handler: Handler, serving: ArtifactServing | None) -> Handler:
+def guarded(handler: Handler, serving: ArtifactServing | None) -> Handler:
     async def endpoint(request: Request) -> Response:
         if serving is not None and not serving.serve:
             return PlainTextResponse(
@@ -173,7 +173,7 @@ async def run_artifact(request: Request) -> Response:
     path = safe_relative_path(message.required_text("path"))
     stores: Stores = request.app.state.stores
     run = await run_in_threadpool(stores.tracking.get_run, message.run_id())
-    return await _send(request, run.info.artifact_uri or "", path)
+    return await send_file(request, run.info.artifact_uri or "", path)
 
 
 async def model_version_artifact(request: Request) -> Response:
@@ -185,22 +185,28 @@ async def model_version_artifact(request: Request) -> Response:
         message.required_text("name"),
         message.required_text("version"),
     )
-    return await _send(request, uri, path)
+    return await send_file(request, uri, path)
 
 
-async def _send(request: Request, root_uri: str, path: str) -> Response:
-    """The file `path` under the artifact root `root_uri`: through the proxy's destination for
-    an `mlflow-artifacts` root, else from the root's own local folder or bucket."""
-    proxied = proxied_path(root_uri)
-    if proxied is not None:
-        destination = _destination(request)
-        full = posixpath.join(proxied, path) if proxied else path
-    else:
-        check_served_root(request, root_uri)
-        destination = await run_in_threadpool(open_destination, root_uri)
-        full = path
+async def send_file(request: Request, root_uri: str, path: str) -> Response:
+    """The file `path` under the artifact root `root_uri`, as an attachment."""
+    destination, full = await under_root(request, root_uri, path)
     chunks = await run_in_threadpool(destination.read, full)
     return _attachment(chunks, path)
+
+
+async def under_root(request: Request, root_uri: str, path: str) -> tuple[Destination, str]:
+    return await run_in_threadpool(root_destination, request, root_uri, path)
+
+
+def root_destination(request: Request, root_uri: str, path: str) -> tuple[Destination, str]:
+    """Where `path` under the artifact root `root_uri` lives: the proxy's destination for an
+    `mlflow-artifacts` root, else the root's own local folder or bucket."""
+    proxied = proxied_path(root_uri)
+    if proxied is not None:
+        return _destination(request), posixpath.join(proxied, path) if proxied else path
+    check_served_root(request, root_uri)
+    return open_destination(root_uri), path
 
 
 def check_served_root(request: Request, root_uri: str) -> None:

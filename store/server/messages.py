@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, overload
 
-from store.common.errors import StoreError, invalid_value, missing_value, refused
+from store.common.errors import API_DOCS, StoreError, invalid_value, missing_value, refused
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TRUE = ("true", "1")
@@ -192,6 +192,11 @@ class Message:
             raise self.refused(name, value, "a field mask")
         return [re.sub(r"(?<!^)(?=[A-Z])", "_", str(path)).lower() for path in value]
 
+    def raw(self, name: str) -> Any:
+        """The field as sent, unchecked: for requests MLflow reads leniently, where a value of
+        the wrong shape counts as absent rather than as an error."""
+        return self._raw(name)
+
     def _check_nul(self, name: str, value: str) -> None:
         if not self._nul_allowed and "\x00" in value:
             raise invalid_value(
@@ -234,3 +239,8 @@ def _whole(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def schema_refusal(sentence: str) -> StoreError:
+    """A request MLflow's parameter checks refuse: its sentence, then its pointer to the docs."""
+    return StoreError(f"{sentence}{API_DOCS}")

@@ -31,6 +31,8 @@ class Endpoint:
     handler: Handler
     # A POST that only reads, such as a search (GETs only read; see `Stores.reads_on_loop`).
     reads_only: bool = False
+    # MLflow refuses a body not labelled JSON on this route (see check_json_content_type).
+    json_only: bool = False
 
 
 def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) -> list[BaseRoute]:
@@ -39,7 +41,11 @@ def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) ->
     return [
         Route(
             prefix + endpoint.path,
-            _asgi(endpoint.handler, endpoint.reads_only or endpoint.method == "GET"),
+            _asgi(
+                endpoint.handler,
+                only_reads=endpoint.reads_only or endpoint.method == "GET",
+                json_only=endpoint.json_only,
+            ),
             methods=[endpoint.method],
         )
         for prefix in prefixes
@@ -47,9 +53,11 @@ def routes(endpoints: Iterable[Endpoint], prefixes: Iterable[str] = PREFIXES) ->
     ]
 
 
-def _asgi(handler: Handler, only_reads: bool) -> Callable[[Request], Any]:
+def _asgi(handler: Handler, *, only_reads: bool, json_only: bool) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
+            if json_only:
+                check_json_content_type(request)
             stores: Stores = request.app.state.stores
             message = await read_message(request, stores.tracking.dialect.text_holds_nul)
             if only_reads and stores.reads_on_loop:
@@ -63,6 +71,17 @@ def _asgi(handler: Handler, only_reads: bool) -> Callable[[Request], Any]:
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+def check_json_content_type(request: Request) -> None:
+    """MLflow's refusal of a POST or PUT whose Content-Type is missing or not JSON."""
+    if request.method not in ("POST", "PUT"):
+        return
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        raise StoreError("Bad Request. Content-Type header is missing.")
+    if content_type.split(";")[0].strip() != "application/json":
+        raise StoreError("Bad Request. Content-Type must be one of ['application/json'].")
 
 
 async def read_message(request: Request, nul_allowed: bool = True) -> Message:

@@ -112,11 +112,7 @@ def load_runs(
     param_rows = _key_value_children(session, _PARAMS, ids)
     tag_rows = _key_value_children(session, _TAGS, ids)
     dataset_inputs = _dataset_inputs(session, ids)
-    page_outputs = (
-        defaultdict(list)
-        if with_model_inputs
-        else _children(session, _MODEL_OUTPUTS, ids, ModelOutput)
-    )
+    page_outputs = defaultdict(list) if with_model_inputs else _model_outputs(session, ids)
     loaded = []
     for row in rows:
         run_id = row["run_uuid"]
@@ -262,6 +258,14 @@ def _key_value_children(
     found: defaultdict[str, list[Tag]] = defaultdict(list)
     for run_id, key, value in _per_owner_rows(session, stmt, ids):
         found[run_id].append(Tag(key, value))
+    return found
+
+
+def _model_outputs(session: Session, ids: Sequence[str]) -> defaultdict[str, list[ModelOutput]]:
+    """The models each run of a page output (search lists outputs, not model inputs)."""
+    found: defaultdict[str, list[ModelOutput]] = defaultdict(list)
+    for run_id, model_id, step in _per_owner_rows(session, _MODEL_OUTPUTS, ids):
+        found[run_id].append(ModelOutput(model_id, step))
     return found
 
 

@@ -12,15 +12,26 @@ bad input, leaving the database unchanged. Results are entities from `store.trac
 from sqlalchemy.engine import Engine
 
 from store.tracking.batch import LoggingStore
+from store.tracking.dataset_summaries import DatasetSummaryStore
 from store.tracking.experiments import DEFAULT_EXPERIMENT_ID, ExperimentStore
 from store.tracking.inputs import InputStore
 from store.tracking.outputs import OutputStore
 from store.tracking.queries import QueryStore
 from store.tracking.runs import RunStore
+from store.tracking.sampling import SamplingStore
 from store.tracking.uris import resolve_local
 
 
-class TrackingStore(ExperimentStore, RunStore, LoggingStore, InputStore, OutputStore, QueryStore):
+class TrackingStore(
+    ExperimentStore,
+    RunStore,
+    LoggingStore,
+    InputStore,
+    OutputStore,
+    QueryStore,
+    SamplingStore,
+    DatasetSummaryStore,
+):
     """Tracking over one Engine; `artifact_root` is where new experiments keep artifacts."""
 
     def __init__(self, engine: Engine, artifact_root: str = "./mlruns") -> None:

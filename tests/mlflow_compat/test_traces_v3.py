@@ -10,19 +10,13 @@ import difflib
 import gzip
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from compat.databases import create_database, drop_database
-from tests.conftest import database_name
-from tests.live_server import LiveServer, free_port, mlflow_command, start, trackstore_command
+from tests.live_server import LiveServer, servers_on_backend
 
 mlflow = pytest.importorskip("mlflow")
 from google.protobuf.json_format import MessageToDict  # noqa: E402
@@ -63,45 +57,7 @@ def servers(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, LiveServer]]:
     """mlflow server 3.18.0 and trackstore server, each on a new database of `backend`."""
-    root = tmp_path_factory.mktemp("trace-servers")
-    started: dict[str, LiveServer] = {}
-    databases: list[str] = []
-    try:
-        for name in ("mlflow", "trackstore"):
-            uri = _new_database(backend, root, name, databases)
-            if name == "trackstore" and not backend.startswith("sqlite"):
-                # A server database other than SQLite gets its schema by an explicit upgrade;
-                # whether the server then takes it is the guard's to say when it starts.
-                subprocess.run(
-                    [sys.executable, "-m", "store.cli", "db", "upgrade", uri],
-                    check=False,
-                    capture_output=True,
-                )
-            port = free_port()
-            command = (
-                mlflow_command(uri, port, 1)
-                if name == "mlflow"
-                else trackstore_command(uri, port, 1)
-            )
-            with pytest.MonkeyPatch.context() as environment:
-                environment.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-                environment.chdir(root)
-                started[name] = start(command, port, root / f"{name}.log", timeout=180)
-        yield started
-    finally:
-        for server in started.values():
-            server.stop()
-        if not backend.startswith("sqlite"):
-            for database in databases:
-                drop_database(make_url(backend), database)
-
-
-def _new_database(backend: str, root: Path, name: str, made: list[str]) -> str:
-    if backend.startswith("sqlite"):
-        return f"sqlite:///{root / f'{name}.db'}"
-    database = database_name(f"traces_{name}")
-    made.append(database)
-    return create_database(make_url(backend), database).render_as_string(hide_password=False)
+    yield from servers_on_backend(backend, tmp_path_factory.mktemp("trace-servers"))
 
 
 @pytest.fixture(autouse=True)
