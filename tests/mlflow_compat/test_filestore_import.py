@@ -22,7 +22,6 @@ from sqlalchemy import create_engine
 from store.filestore_import.sinks import SOURCE_ID_TAG
 from tests.cli import run_trackstore
 from tests.filestore_rows import table_rows
-from tests.filestore_source import build_filestore
 
 pytestmark = pytest.mark.mlflow_compat
 mlflow = pytest.importorskip("mlflow", minversion="3.18")
@@ -38,8 +37,25 @@ OLDER_RELEASES = {
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("filestore") / "mlruns"
-    build_filestore(root)
+    write_filestore(sys.executable, root)
     return root
+
+
+def write_filestore(python: str, root: Path) -> None:
+    """`build_filestore` run by `python` in a process of its own: MLflow's client keeps the
+    tracking and registry URIs and the active experiment in globals and the environment, which
+    the later tests of this process must not inherit."""
+    build = (
+        "import sys, pathlib, tests.filestore_source as s; "
+        "s.build_filestore(pathlib.Path(sys.argv[1]))"
+    )
+    subprocess.run(
+        [python, "-c", build, str(root)],
+        check=True,
+        capture_output=True,
+        cwd=CHECKOUT,
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +75,9 @@ def stores(source: Path, imported: str, tmp_path_factory: pytest.TempPathFactory
     artifacts = str(tmp_path_factory.mktemp("artifacts"))
     sql = SqlAlchemyStore(imported, artifacts)
     registry = RegistrySql(imported)
-    yield (FileStore(str(source)), sql), (RegistryFiles(str(source)), registry)
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+        yield (FileStore(str(source)), sql), (RegistryFiles(str(source)), registry)
     for store in (sql, registry):
         store.engine.dispose()
     SqlAlchemyStore._engine_map.clear()
@@ -159,17 +177,7 @@ def test_a_file_store_of_an_older_mlflow_reads_back_alike(
         pytest.skip(f"no MLflow {release} environment (set MLFLOW_2_PYTHON to its python)")
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     root, target = tmp_path / "mlruns", f"sqlite:///{tmp_path / 'imported.db'}"
-    build = (
-        "import sys, pathlib, tests.filestore_source as s; "
-        "s.build_filestore(pathlib.Path(sys.argv[1]))"
-    )
-    subprocess.run(
-        [python, "-c", build, str(root)],
-        check=True,
-        capture_output=True,
-        cwd=CHECKOUT,
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
-    )
+    write_filestore(python, root)
     result = run_trackstore("db", "import-filestore", str(root), target)
     assert result.returncode == 0, result.stderr
     files, sql = FileStore(str(root)), SqlAlchemyStore(target, str(tmp_path / "artifacts"))
