@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from compat.engine import make_engine
 from tests.cli import run_trackstore
 from tests.filestore_handmade import build_large, build_small, write_experiment, write_run
 from tests.filestore_rows import table_rows
@@ -22,7 +23,7 @@ def _import(source: Path, uri: str, *flags: str) -> subprocess.CompletedProcess[
 
 
 def _count(uri: str, sql: str) -> int:
-    engine = create_engine(uri)
+    engine = make_engine(uri)
     try:
         with engine.connect() as connection:
             return int(connection.execute(text(sql)).scalar_one())
@@ -31,7 +32,7 @@ def _count(uri: str, sql: str) -> int:
 
 
 def _has_tables(uri: str) -> bool:
-    engine = create_engine(uri)
+    engine = make_engine(uri)
     try:
         with engine.connect() as connection:
             return bool(engine.dialect.get_table_names(connection))
@@ -76,7 +77,7 @@ def test_a_1x_file_store_is_imported_with_names_sources_and_steps(
 ) -> None:
     result = _import(small, fresh_backend)
     assert result.returncode == 0, result.stderr
-    engine = create_engine(fresh_backend)
+    engine = make_engine(fresh_backend)
     with engine.connect() as connection:
         runs = connection.execute(
             text("SELECT name, source_type, source_name, status, user_id FROM runs ORDER BY name")
@@ -147,7 +148,7 @@ def test_conflicts_are_refused_with_their_names_unless_skipped(
     write_run(write_experiment(other, 0, "Elsewhere"), "d" * 32)
     write_run(write_experiment(other, 9, "Fresh"), "a" * 32)
     write_run(other / "9", "e" * 32)
-    before = table_rows(create_engine(fresh_backend))
+    before = table_rows(make_engine(fresh_backend))
     refused = _import(other, fresh_backend)
     assert refused.returncode == 1
     assert "experiment 0 'Elsewhere': the target's experiment of that id is 'Default'" in (
@@ -156,7 +157,7 @@ def test_conflicts_are_refused_with_their_names_unless_skipped(
     assert f"run {'a' * 32} of experiment 'Fresh': the target keeps it in experiment 0" in (
         refused.stderr
     )
-    assert table_rows(create_engine(fresh_backend)) == before
+    assert table_rows(make_engine(fresh_backend)) == before
     skipped = _import(other, fresh_backend, "--skip-existing")
     assert skipped.returncode == 0, skipped.stderr
     names = "SELECT count(*) FROM runs WHERE experiment_id = 9"
@@ -180,14 +181,14 @@ def test_a_kill_part_way_then_a_rerun_ends_as_an_uninterrupted_import(
         process.wait()
     assert process.returncode == -signal.SIGKILL, "the import finished before the kill"
     per_experiment = "SELECT count(*) FROM runs GROUP BY experiment_id"
-    engine = create_engine(fresh_backend)
+    engine = make_engine(fresh_backend)
     with engine.connect() as connection:
         assert set(connection.execute(text(per_experiment)).scalars()) == {10}
     engine.dispose()
     assert _count(fresh_backend, "SELECT count(*) FROM runs") < 40
     rerun = _import(root, fresh_backend)
     assert rerun.returncode == 0, rerun.stderr
-    assert table_rows(create_engine(fresh_backend)) == table_rows(create_engine(backend))
+    assert table_rows(make_engine(fresh_backend)) == table_rows(make_engine(backend))
 
 
 def _runs_committed(uri: str) -> bool:
