@@ -6,7 +6,6 @@ info over `/api/3.0/mlflow/traces`), then reads, searches, assesses, tags and de
 the client; the answers must be equal once generated ids and clock times are placeholders.
 """
 
-import difflib
 import gzip
 import json
 import re
@@ -23,6 +22,8 @@ from google.protobuf.json_format import MessageToDict  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Assessment, AssessmentSource, Feedback  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
+
+from tests.client_scenarios import assert_same_answers  # noqa: E402
 
 pytestmark = [pytest.mark.mlflow_compat, pytest.mark.backends("sqlite", "postgresql")]
 
@@ -79,18 +80,6 @@ def on_both(servers: dict[str, LiveServer], scenario: Scenario) -> tuple[Any, An
 
 def assert_same(servers: dict[str, LiveServer], scenario: Scenario) -> None:
     assert_same_answers(*on_both(servers, scenario))
-
-
-def assert_same_answers(theirs: Any, ours: Any) -> None:
-    if ours != theirs:
-        lines = difflib.unified_diff(
-            json.dumps(theirs, indent=1, sort_keys=True, default=str).splitlines(),
-            json.dumps(ours, indent=1, sort_keys=True, default=str).splitlines(),
-            "mlflow server 3.18.0",
-            "trackstore server",
-            lineterm="",
-        )
-        pytest.fail("answers differ:\n" + "\n".join(lines), pytrace=False)
 
 
 def plain(value: Any) -> Any:
